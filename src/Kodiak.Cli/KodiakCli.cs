@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Kodiak.Cli.Commands;
+
+namespace Kodiak.Cli;
+
+/// <summary>The <c>kodiak</c> command line: one subcommand per step of the workflow.</summary>
+internal static class KodiakCli
+{
+    public static RootCommand Create(Terminal terminal) =>
+        new("Kodiak: from folders of labelled images to a deployed image classifier.")
+        {
+            DemoCommand.Create(terminal),
+            VerifyCommand.Create(terminal),
+        };
+
+    public static Task<int> RunAsync(string[] args, Terminal terminal) =>
+        Create(terminal).Parse(args).InvokeAsync(new InvocationConfiguration { Output = terminal.Raw, Error = terminal.RawError });
+}

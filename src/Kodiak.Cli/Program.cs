@@ -1,0 +1,3 @@
+using Kodiak.Cli;
+
+return await KodiakCli.RunAsync(args, Terminal.System);

@@ -1,0 +1,49 @@
+using Spectre.Console;
+
+namespace Kodiak.Cli;
+
+/// <summary>
+/// Where a command writes: Spectre consoles for people, and the raw standard output for
+/// machine-readable results (JSON), so tests can capture both.
+/// </summary>
+internal sealed class Terminal
+{
+    public Terminal(TextWriter output, TextWriter error, bool rich)
+    {
+        Raw = output;
+        RawError = error;
+        Out = Create(output, rich);
+        Error = Create(error, rich);
+    }
+
+    /// <summary>The process's own console, with colours where the terminal supports them.</summary>
+    public static Terminal System => new(Console.Out, Console.Error, rich: true);
+
+    /// <summary>Human-readable output.</summary>
+    public IAnsiConsole Out { get; }
+
+    /// <summary>Errors and progress that must not mix into machine-readable output.</summary>
+    public IAnsiConsole Error { get; }
+
+    /// <summary>Standard output as plain text, for JSON.</summary>
+    public TextWriter Raw { get; }
+
+    /// <summary>Standard error as plain text, for the parser's own messages.</summary>
+    public TextWriter RawError { get; }
+
+    /// <summary>Prints an error in the user's words, naming what was wrong.</summary>
+    public void Fail(string message) => Error.MarkupLineInterpolated($"[red]error:[/] {message}");
+
+    static IAnsiConsole Create(TextWriter writer, bool rich)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = rich ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = rich ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = rich ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!rich) console.Profile.Width = 160;
+        return console;
+    }
+}

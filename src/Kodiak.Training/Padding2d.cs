@@ -1,0 +1,43 @@
+namespace Kodiak.Training;
+
+/// <summary>
+/// Explicit, possibly asymmetric spatial padding of a convolution or pooling window, in pixels.
+/// </summary>
+/// <remarks>
+/// CNTK exported its stride-2 layers with padding only at the top and left, which PyTorch's
+/// symmetric <c>padding</c> argument cannot express; so layers pad explicitly and keep the amounts
+/// here, where an ONNX exporter can read them back.
+/// </remarks>
+/// <param name="Top">Rows added above the image.</param>
+/// <param name="Left">Columns added left of the image.</param>
+/// <param name="Bottom">Rows added below the image.</param>
+/// <param name="Right">Columns added right of the image.</param>
+public readonly record struct Padding2d(long Top, long Left, long Bottom, long Right)
+{
+    /// <summary>The same amount on all four sides.</summary>
+    /// <param name="pixels">Padding on every side.</param>
+    public static Padding2d Uniform(long pixels) => new(pixels, pixels, pixels, pixels);
+
+    /// <summary>Whether no padding is applied at all.</summary>
+    public bool IsZero => Top == 0 && Left == 0 && Bottom == 0 && Right == 0;
+
+    /// <summary>The ONNX <c>pads</c> attribute for 2-D ops: [top, left, bottom, right].</summary>
+    public long[] ToOnnxPads() => [Top, Left, Bottom, Right];
+
+    /// <summary>Reads an ONNX <c>pads</c> attribute for 2-D ops ([top, left, bottom, right]).</summary>
+    /// <param name="pads">Exactly four non-negative values.</param>
+    /// <exception cref="ArgumentException">Not four values, or a negative one.</exception>
+    public static Padding2d FromOnnxPads(IReadOnlyList<long> pads)
+    {
+        ArgumentNullException.ThrowIfNull(pads);
+        if (pads.Count != 4 || pads.Any(p => p < 0))
+            throw new ArgumentException($"Expected 4 non-negative 2-D pads [top, left, bottom, right], got [{string.Join(", ", pads)}].", nameof(pads));
+        return new(pads[0], pads[1], pads[2], pads[3]);
+    }
+
+    /// <summary>The order <c>torch.nn.functional.pad</c> wants for the last two dims: [left, right, top, bottom].</summary>
+    internal long[] ToTorchPad() => [Left, Right, Top, Bottom];
+
+    /// <inheritdoc />
+    public override string ToString() => $"[top {Top}, left {Left}, bottom {Bottom}, right {Right}]";
+}
