@@ -10,6 +10,7 @@ internal static class KodiakCli
         new("Kodiak: from folders of labelled images to a deployed image classifier.")
         {
             DemoCommand.Create(terminal),
+            ShowBatchCommand.Create(terminal),
             VerifyCommand.Create(terminal),
         };
 

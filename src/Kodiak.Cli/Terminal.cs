@@ -34,6 +34,24 @@ internal sealed class Terminal
     /// <summary>Prints an error in the user's words, naming what was wrong.</summary>
     public void Fail(string message) => Error.MarkupLineInterpolated($"[red]error:[/] {message}");
 
+    /// <summary>
+    /// Runs a command's work, turning errors about the user's files and folders into a plain message
+    /// and exit code 1; anything else is a bug and keeps its stack trace.
+    /// </summary>
+    public int Run(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException)
+        {
+            Fail(e.Message);
+            return 1;
+        }
+    }
+
     static IAnsiConsole Create(TextWriter writer, bool rich)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -38,12 +38,29 @@ public static class ImageDecoder
     public static RgbImage DecodeAtLeast(ImageSource source, int minWidth, int minHeight, DecodeOptions? options = null)
     {
         ValidateSize(minWidth, minHeight);
-        return DecodeCore(source, options, (_, _) => (minWidth, minHeight), resizeToTarget: false);
+        return DecodeAtLeast(source, (_, _) => (minWidth, minHeight), options);
+    }
+
+    /// <summary>
+    /// Like <see cref="DecodeAtLeast(ImageSource, int, int, DecodeOptions?)"/>, but the minimum size is worked out
+    /// from the image's own size (after orientation), read from the header before any pixels are decoded.
+    /// </summary>
+    /// <param name="source">A path, bytes or stream.</param>
+    /// <param name="minimumSize">Maps the oriented source width and height to the smallest acceptable size.</param>
+    /// <param name="options">Limits; <see cref="DecodeOptions.Default"/> when null.</param>
+    /// <exception cref="ImageDecodeException">The data is not a decodable image or exceeds the pixel limit.</exception>
+    public static RgbImage DecodeAtLeast(
+        ImageSource source,
+        Func<int, int, (int MinWidth, int MinHeight)> minimumSize,
+        DecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(minimumSize);
+        return DecodeCore(source, options, minimumSize, resizeToTarget: false);
     }
 
     /// <summary>
     /// Decodes straight to exactly <paramref name="width"/> × <paramref name="height"/> (aspect ratio not kept):
-    /// <see cref="DecodeAtLeast"/> followed by <see cref="ImageOps.Resize"/>.
+    /// <see cref="DecodeAtLeast(ImageSource, int, int, DecodeOptions?)"/> followed by <see cref="ImageOps.Resize"/>.
     /// </summary>
     /// <param name="source">A path, bytes or stream.</param>
     /// <param name="width">Output width.</param>

@@ -12,6 +12,11 @@ public static class ImageFiles
     public static IReadOnlySet<string> Extensions { get; } =
         new HashSet<string>([".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>All image files under <paramref name="folder"/> and its subfolders; see <see cref="Get(string, bool)"/>.</summary>
+    /// <param name="folder">The folder to search.</param>
+    /// <remarks>A one-argument overload so that it can be passed as a DataBlock's <c>getItems</c>.</remarks>
+    public static IReadOnlyList<string> Get(string folder) => Get(folder, recursive: true);
+
     /// <summary>
     /// Lists the image files (by extension, any letter case) under <paramref name="folder"/>, skipping
     /// <see cref="ReservedFolderPrefix"/> folders. The order is deterministic on every OS: ordinal on the
@@ -21,7 +26,7 @@ public static class ImageFiles
     /// <param name="recursive">Whether to include subfolders.</param>
     /// <returns>Paths starting with <paramref name="folder"/>.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public static IReadOnlyList<string> Get(string folder, bool recursive = true)
+    public static IReadOnlyList<string> Get(string folder, bool recursive)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder))

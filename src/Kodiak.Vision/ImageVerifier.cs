@@ -8,7 +8,7 @@ public static class ImageVerifier
     /// Each file's compressed data is read to the end, so truncation and corruption are caught; JPEGs are
     /// decoded at 1/8 scale, which still reads every coefficient but skips most of the IDCT work.
     /// </summary>
-    /// <param name="paths">Image files, e.g. from <see cref="ImageFiles.Get"/>.</param>
+    /// <param name="paths">Image files, e.g. from <see cref="ImageFiles.Get(string)"/>.</param>
     /// <param name="options">Limits; an image over <see cref="DecodeOptions.MaxPixels"/> is a problem too.</param>
     /// <param name="cancellationToken">Stops the check early.</param>
     public static IReadOnlyList<ImageProblem> Verify(

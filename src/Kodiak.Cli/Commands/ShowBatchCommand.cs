@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Kodiak.Training;
+using Kodiak.Vision;
+using Spectre.Console;
+
+namespace Kodiak.Cli.Commands;
+
+/// <summary><c>kodiak show-batch DATA</c>: a PNG grid of training images as the model will see them.</summary>
+internal static class ShowBatchCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var data = new Argument<string>("DATA") { Description = "Data folder with one subfolder per class." };
+        var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 128 };
+        var resize = new Option<string>("--resize") { Description = "How images reach that size.", DefaultValueFactory = _ => "crop" };
+        resize.AcceptOnlyFromAmong("crop", "pad", "squish", "random-crop");
+        var augment = new Option<bool>("--aug") { Description = "Apply the default batch augmentation (flip, rotate, zoom, warp, lighting)." };
+        var unique = new Option<bool>("--unique") { Description = "Show one image under different augmentations." };
+        var output = new Option<string>("--out") { Description = "The PNG to write.", DefaultValueFactory = _ => "batch.png" };
+        var count = new Option<int>("--max-n") { Description = "How many images.", DefaultValueFactory = _ => 9 };
+        var rows = new Option<int>("--rows") { Description = "Rows of the grid.", DefaultValueFactory = _ => 3 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the split, shuffle and augmentation.", DefaultValueFactory = _ => 42 };
+        var command = new Command("show-batch", "Save a grid of training images, as the model will see them, with their labels.")
+        {
+            data, size, resize, augment, unique, output, count, rows, seed,
+        };
+        command.SetAction(parse =>
+        {
+            string folder = parse.GetValue(data)!;
+            int pixels = parse.GetValue(size);
+            IItemTransform sizing = parse.GetValue(resize) switch
+            {
+                "pad" => new Resize(pixels, ResizeMethod.Pad),
+                "squish" => new Resize(pixels, ResizeMethod.Squish),
+                "random-crop" => new RandomResizedCrop(pixels, minScale: 0.5),
+                _ => new Resize(pixels),
+            };
+            var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(seed: parse.GetValue(seed)),
+                Labels.ParentFolder, [sizing], parse.GetValue(augment) ? [Augment.Default()] : []);
+            return terminal.Run(() =>
+            {
+                var dls = block.DataLoaders(folder, seed: parse.GetValue(seed));
+                foreach (var warning in dls.Warnings)
+                    terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+                string path = parse.GetValue(output)!;
+                dls.Train.ShowBatch(path, parse.GetValue(count), parse.GetValue(rows), parse.GetValue(unique));
+                terminal.Out.MarkupLineInterpolated($"Wrote {path}: {sizing}{(parse.GetValue(augment) ? " + augmentation" : "")}, classes {string.Join(", ", dls.Vocab)}.");
+            });
+        });
+        return command;
+    }
+}
