@@ -1,3 +1,4 @@
+using TorchSharp;
 using Kodiak.Testing;
 using Kodiak.Vision;
 using static TorchSharp.torch;
@@ -81,7 +82,9 @@ public sealed class DataLoaderTests : IDisposable
         string data = DataFixture.Write(_temp);
         var dls = DataFixture.Block(batchTransforms: [Augment.Default()]).DataLoaders(data, batchSize: 4);
         Read(dls.Train);
-        long before = Tensor.TotalCount;
+        // Per thread: batches become tensors on the consuming thread, and other tests run in parallel.
+        var stats = DisposeScopeManager.Statistics;
+        long before = stats.ThreadTotalLiveCount;
 
         for (int epoch = 0; epoch < 5; epoch++)
         {
@@ -89,7 +92,7 @@ public sealed class DataLoaderTests : IDisposable
             Read(dls.Valid);
         }
 
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, stats.ThreadTotalLiveCount);
     }
 
     [Fact]
