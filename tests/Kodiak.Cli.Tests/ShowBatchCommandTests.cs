@@ -38,6 +38,25 @@ public sealed class ShowBatchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_corrupt_image_stops_with_a_hint_unless_skip_bad_lists_it()
+    {
+        WriteClasses("black", "grizzly");
+        string bad = _temp.Write(Path.Combine("data", "black", "bad.jpg"), TestImages.Text("not an image"));
+        string data = Path.Combine(_temp.Path, "data");
+        string png = Path.Combine(_temp.Path, "b.png");
+
+        var (code, _, error) = await CliRunner.RunAsync("show-batch", data, "--max-n", "12", "--out", png);
+        Assert.Equal(1, code);
+        Assert.Contains(bad, error);
+        Assert.Contains("kodiak verify", error);
+
+        (code, _, error) = await CliRunner.RunAsync("show-batch", data, "--max-n", "12", "--skip-bad", "--out", png);
+        Assert.Equal(0, code);
+        Assert.Contains($"skipped: {bad}", error);
+        Assert.True(File.Exists(png));
+    }
+
+    [Fact]
     public async Task A_single_class_is_a_plain_error()
     {
         WriteClasses("grizzly");

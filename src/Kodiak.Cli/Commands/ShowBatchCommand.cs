@@ -19,10 +19,11 @@ internal static class ShowBatchCommand
         var output = new Option<string>("--out") { Description = "The PNG to write.", DefaultValueFactory = _ => "batch.png" };
         var count = new Option<int>("--max-n") { Description = "How many images.", DefaultValueFactory = _ => 9 };
         var rows = new Option<int>("--rows") { Description = "Rows of the grid.", DefaultValueFactory = _ => 3 };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Leave out images that can't be opened, and list them, instead of stopping." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the split, shuffle and augmentation.", DefaultValueFactory = _ => 42 };
         var command = new Command("show-batch", "Save a grid of training images, as the model will see them, with their labels.")
         {
-            data, size, resize, augment, unique, output, count, rows, seed,
+            data, size, resize, augment, unique, output, count, rows, skipBad, seed,
         };
         command.SetAction(parse =>
         {
@@ -39,7 +40,9 @@ internal static class ShowBatchCommand
                 Labels.ParentFolder, [sizing], parse.GetValue(augment) ? [Augment.Default()] : []);
             return terminal.Run(() =>
             {
-                var dls = block.DataLoaders(folder, seed: parse.GetValue(seed));
+                var dls = block.DataLoaders(folder, seed: parse.GetValue(seed), skipBadImages: parse.GetValue(skipBad));
+                foreach (var problem in dls.Skipped)
+                    terminal.Error.MarkupLineInterpolated($"[yellow]skipped:[/] {problem.Path}  {problem.Reason}");
                 foreach (var warning in dls.Warnings)
                     terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
                 string path = parse.GetValue(output)!;

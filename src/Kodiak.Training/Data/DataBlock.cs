@@ -133,6 +133,7 @@ public sealed class DataBlock
         }
         if (items.Count == 0)
             throw new InvalidDataException($"No images found in '{path}' (looked for {string.Join(", ", ImageFiles.Extensions.Order())}).");
+        string root = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar), rootName = Path.GetFileName(root);
         var labels = items.Select(item =>
         {
             string label;
@@ -144,7 +145,12 @@ public sealed class DataBlock
             {
                 throw new InvalidDataException($"Cannot get the label of '{item}': {e.Message}", e);
             }
-            return string.IsNullOrWhiteSpace(label) ? throw new InvalidDataException($"'{item}' has an empty label.") : label;
+            if (string.IsNullOrWhiteSpace(label))
+                throw new InvalidDataException($"'{item}' has an empty label.");
+            // A file lying directly in the data folder would otherwise be "labelled" with the data folder's own name.
+            if (label == rootName && Path.GetFullPath(Path.GetDirectoryName(item)!) == root)
+                throw new InvalidDataException($"'{item}' lies directly in {path}, not in a class folder, so it has no label. Move it into the folder of its class.");
+            return label;
         }).ToList();
         return (items, labels, skipped);
     }

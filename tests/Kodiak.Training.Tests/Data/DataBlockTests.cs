@@ -56,6 +56,17 @@ public sealed class DataBlockTests : IDisposable
     }
 
     [Fact]
+    public void An_image_outside_any_class_folder_is_an_error_naming_it()
+    {
+        string data = DataFixture.Write(_temp);
+        string stray = _temp.Write(Path.Combine("data", "stray.png"), ImageEncoder.Encode(TestImages.Photo(20, 20), ImageFormat.Png));
+
+        var error = Assert.Throws<InvalidDataException>(() => DataFixture.Block().DataLoaders(data));
+        Assert.Contains(stray, error.Message);
+        Assert.Contains("no label", error.Message);
+    }
+
+    [Fact]
     public void No_images_is_an_error_naming_the_folder()
     {
         Directory.CreateDirectory(Path.Combine(_temp.Path, "empty"));
