@@ -8,20 +8,6 @@ public static class ImageGrid
     const int Margin = 8;
     const float CaptionSize = 14;
 
-    // Skia's Linux build without fontconfig has no default font, so look for a common one by path.
-    static readonly string[] FontFiles =
-    [
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/TTF/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/Library/Fonts/Arial.ttf",
-        "/System/Library/Fonts/Supplemental/Arial.ttf",
-        @"C:\Windows\Fonts\arial.ttf",
-    ];
-
-    static readonly Lazy<SKTypeface> Typeface = new(() =>
-        FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default);
-
     /// <summary>Saves <paramref name="cells"/> row by row in <paramref name="rows"/> rows as a PNG at <paramref name="path"/>.</summary>
     /// <param name="cells">Images (of any sizes) and their captions.</param>
     /// <param name="rows">Number of rows; the columns follow.</param>
@@ -39,7 +25,7 @@ public static class ImageGrid
         using var surface = SKSurface.Create(info);
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(Typeface.Value, CaptionSize);
+        using var font = new SKFont(Fonts.Sans, CaptionSize);
         using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         for (int i = 0; i < cells.Count; i++)
         {
