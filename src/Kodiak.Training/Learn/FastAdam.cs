@@ -1,0 +1,178 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training;
+
+/// <summary>
+/// A parameter group: parameters that share a learning rate, split into those that get weight decay
+/// and those that do not (fastai's <c>wd_bn_bias=False</c>: biases and BatchNorm parameters).
+/// </summary>
+/// <param name="Decay">Parameters that get weight decay.</param>
+/// <param name="NoDecay">Parameters exempt from weight decay.</param>
+public sealed record ParamGroup(IReadOnlyList<Parameter> Decay, IReadOnlyList<Parameter> NoDecay)
+{
+    /// <summary>
+    /// Splits <paramref name="parameters"/> by shape: 1-D parameters (biases, BatchNorm weights and
+    /// biases) are exempt from weight decay, all others get it.
+    /// </summary>
+    /// <param name="parameters">The group's parameters, frozen ones included.</param>
+    public static ParamGroup Of(IEnumerable<Parameter> parameters)
+    {
+        var all = parameters.ToList();
+        return new([.. all.Where(p => p.dim() != 1)], [.. all.Where(p => p.dim() == 1)]);
+    }
+
+    /// <summary>Splits all parameters of <paramref name="module"/> as <see cref="Of(IEnumerable{Parameter})"/> does.</summary>
+    /// <param name="module">The module whose parameters form the group.</param>
+    public static ParamGroup Of(nn.Module module) => Of(module.parameters());
+}
+
+/// <summary>
+/// fastai's <c>Adam</c> optimiser, written by hand so that the schedule can drive beta1 (momentum) and
+/// each group's learning rate step by step: decoupled weight decay <c>p -= lr * wd * p</c> (not for
+/// <see cref="ParamGroup.NoDecay"/>), then <c>avg = beta1 * avg + (1 - beta1) * g</c>,
+/// <c>sqr = beta2 * sqr + (1 - beta2) * g²</c> and
+/// <c>p -= lr / (1 - beta1^t) * avg / (sqrt(sqr / (1 - beta2^t)) + eps)</c>, with <c>t</c> counted per
+/// parameter. Parameters that do not require grad or have no grad (frozen) are skipped.
+/// </summary>
+public sealed class FastAdam : IDisposable
+{
+    private sealed class State(Tensor gradAvg, Tensor sqrAvg)
+    {
+        public Tensor GradAvg { get; } = gradAvg;
+        public Tensor SqrAvg { get; } = sqrAvg;
+        public int Step { get; set; }
+    }
+
+    private readonly IReadOnlyList<ParamGroup> groups;
+    private readonly double[] lrs;
+    private readonly Dictionary<Parameter, State> states = new(ReferenceEqualityComparer.Instance);
+    private double beta1;
+    private double beta2;
+    private bool disposed;
+
+    /// <summary>Creates the optimiser; moment buffers are allocated at a parameter's first step.</summary>
+    /// <param name="groups">The parameter groups, e.g. body then head.</param>
+    /// <param name="lr">Initial learning rate of every group.</param>
+    /// <param name="beta1">Momentum of the gradient average, in [0, 1).</param>
+    /// <param name="beta2">Momentum of the squared-gradient average, in [0, 1).</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">Decoupled weight decay for <see cref="ParamGroup.Decay"/> parameters.</param>
+    public FastAdam(IReadOnlyList<ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.99,
+        double eps = 1e-5, double weightDecay = 0.01)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(groups.Count);
+        ArgumentOutOfRangeException.ThrowIfNegative(lr);
+        ArgumentOutOfRangeException.ThrowIfNegative(eps);
+        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
+        this.groups = groups;
+        lrs = Enumerable.Repeat(lr, groups.Count).ToArray();
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Eps = eps;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>The parameter groups.</summary>
+    public IReadOnlyList<ParamGroup> Groups => groups;
+
+    /// <summary>Each group's current learning rate.</summary>
+    public IReadOnlyList<double> Lrs => lrs;
+
+    /// <summary>Momentum of the gradient average, shared by all groups; the one-cycle schedule sets it each step.</summary>
+    public double Beta1
+    {
+        get => beta1;
+        set => beta1 = CheckBeta(value);
+    }
+
+    /// <summary>Momentum of the squared-gradient average.</summary>
+    public double Beta2
+    {
+        get => beta2;
+        set => beta2 = CheckBeta(value);
+    }
+
+    /// <summary>Added to the denominator for numerical stability.</summary>
+    public double Eps { get; }
+
+    /// <summary>Decoupled weight decay for <see cref="ParamGroup.Decay"/> parameters.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Sets one group's learning rate.</summary>
+    /// <param name="group">Index into <see cref="Groups"/>.</param>
+    /// <param name="lr">The learning rate; not negative.</param>
+    public void SetLr(int group, double lr)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(lr);
+        lrs[group] = lr;
+    }
+
+    /// <summary>Sets every group's learning rate, first group first.</summary>
+    /// <param name="groupLrs">One rate per group.</param>
+    public void SetLrs(IReadOnlyList<double> groupLrs)
+    {
+        if (groupLrs.Count != lrs.Length)
+            throw new ArgumentException($"Expected {lrs.Length} learning rates, one per group, got {groupLrs.Count}.", nameof(groupLrs));
+        for (int g = 0; g < lrs.Length; g++) SetLr(g, groupLrs[g]);
+    }
+
+    /// <summary>Updates every parameter that has a gradient, in place.</summary>
+    public void Step()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (var p in groups[g].Decay) Update(p, lrs[g], WeightDecay);
+            foreach (var p in groups[g].NoDecay) Update(p, lrs[g], 0);
+        }
+    }
+
+    /// <summary>Zeroes the gradients of all parameters in place, as fastai's <c>zero_grad</c> does.</summary>
+    public void ZeroGrad()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var p in groups.SelectMany(g => g.Decay.Concat(g.NoDecay)))
+            p.grad?.zero_();
+    }
+
+    /// <summary>Frees the moment buffers.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var s in states.Values)
+        {
+            s.GradAvg.Dispose();
+            s.SqrAvg.Dispose();
+        }
+        states.Clear();
+    }
+
+    private static double CheckBeta(double beta) =>
+        beta is >= 0 and < 1 ? beta : throw new ArgumentOutOfRangeException(nameof(beta), beta, "A beta must be at least 0 and below 1.");
+
+    private void Update(Parameter p, double lr, double wd)
+    {
+        if (!p.requires_grad || p.grad is not { } grad) return;
+        if (!states.TryGetValue(p, out var s))
+        {
+            // The buffers outlive this step's dispose scope; Dispose() frees them.
+            s = new State(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+            states.Add(p, s);
+        }
+        s.Step++;
+        if (wd != 0) p.mul_(1 - lr * wd);
+        s.GradAvg.mul_(beta1).add_(grad, 1 - beta1);
+        s.SqrAvg.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+        // fastai debiases with the current beta1 even though the schedule changed it along the way.
+        double debias1 = 1 - Math.Pow(beta1, s.Step);
+        double debias2 = 1 - Math.Pow(beta2, s.Step);
+        p.addcdiv_(s.GradAvg, s.SqrAvg.div(debias2).sqrt_().add_(Eps), -lr / debias1);
+    }
+}
