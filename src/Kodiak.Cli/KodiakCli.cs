@@ -11,6 +11,7 @@ internal static class KodiakCli
         {
             DemoCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
+            TrainCommand.Create(terminal),
             VerifyCommand.Create(terminal),
         };
 

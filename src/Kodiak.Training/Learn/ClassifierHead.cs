@@ -1,0 +1,52 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training;
+
+/// <summary>
+/// fastai's <c>create_head</c> for a body with <c>features</c> channels: AdaptiveConcatPool2d (max and
+/// average → 2·features), Flatten, BatchNorm1d, Dropout(0.25), Linear(→512, no bias), ReLU,
+/// BatchNorm1d(512), Dropout(0.5), Linear(512→classes, no bias); Linear weights Kaiming-normal.
+/// </summary>
+public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
+{
+    const int Hidden = 512;
+    readonly BatchNorm1d bn1;
+    readonly Dropout drop1;
+    readonly Linear lin1;
+    readonly BatchNorm1d bn2;
+    readonly Dropout drop2;
+    readonly Linear lin2;
+
+    /// <summary>Creates a head for <paramref name="features"/> body channels and <paramref name="classes"/> outputs.</summary>
+    /// <param name="features">Channels of the body's feature map (512 for ResNet18).</param>
+    /// <param name="classes">Number of classes.</param>
+    public ClassifierHead(int features, int classes) : base(nameof(ClassifierHead))
+    {
+        bn1 = nn.BatchNorm1d(2 * features);
+        drop1 = nn.Dropout(0.25);
+        lin1 = nn.Linear(2 * features, Hidden, hasBias: false);
+        bn2 = nn.BatchNorm1d(Hidden);
+        drop2 = nn.Dropout(0.5);
+        lin2 = nn.Linear(Hidden, classes, hasBias: false);
+        RegisterComponents();
+        using (no_grad())
+        {
+            nn.init.kaiming_normal_(lin1.weight);
+            nn.init.kaiming_normal_(lin2.weight);
+        }
+    }
+
+    /// <summary>Logits [N, classes] from a feature map [N, features, h, w].</summary>
+    /// <param name="features">The body's output.</param>
+    public override Tensor forward(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        // fastai's AdaptiveConcatPool2d: max first, then average.
+        var x = cat([nn.functional.adaptive_max_pool2d(features, [1, 1]), nn.functional.adaptive_avg_pool2d(features, [1, 1])], 1).flatten(1);
+        x = lin1.forward(drop1.forward(bn1.forward(x)));
+        x = lin2.forward(drop2.forward(bn2.forward(nn.functional.relu(x))));
+        return x.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training;
+
+/// <summary>
+/// fastai's Learner: a model, its data and how to train it — fastai's Adam over three parameter
+/// groups, one-cycle schedules, metrics, a recorder and callbacks.
+/// </summary>
+public sealed class Learner : IDisposable
+{
+    // fastai smooths the displayed training loss with an exponential moving average (debiased), reset at each fit.
+    const double LossSmoothing = 0.98;
+    double _lossAverage;
+    int _lossCount;
+
+    readonly IReadOnlyList<IReadOnlyList<(string Name, Parameter Parameter)>> _groups;
+    readonly FastAdam _optimizer;
+    int _dataEpoch;
+
+    /// <summary>Creates a learner; the model is frozen up to its head, as after <see cref="Freeze"/>.</summary>
+    /// <param name="dls">Training and validation data.</param>
+    /// <param name="model">The model to train.</param>
+    /// <param name="metrics">Computed on the validation set after each epoch.</param>
+    /// <param name="labelSmoothing">Label smoothing of the cross-entropy loss (0 = none).</param>
+    /// <param name="weightDecay">Decoupled weight decay, not applied to BatchNorm parameters.</param>
+    public Learner(DataLoaders dls, ClassifierModel model, IReadOnlyList<Metric>? metrics = null, double labelSmoothing = 0, double weightDecay = 0.01)
+    {
+        Dls = dls;
+        Model = model;
+        Metrics = metrics ?? [Training.Metrics.ErrorRate];
+        LabelSmoothing = labelSmoothing;
+        _groups = model.ParameterGroups();
+        _optimizer = new FastAdam([.. _groups.Select(g => ParamGroup.Of(g.Select(p => p.Parameter)))], weightDecay: weightDecay);
+        Freeze();
+    }
+
+    /// <summary>The data.</summary>
+    public DataLoaders Dls { get; }
+
+    /// <summary>The model.</summary>
+    public ClassifierModel Model { get; }
+
+    /// <summary>Metrics shown after each epoch.</summary>
+    public IReadOnlyList<Metric> Metrics { get; }
+
+    /// <summary>Label smoothing of the loss.</summary>
+    public double LabelSmoothing { get; }
+
+    /// <summary>Losses, learning rates and epoch rows of everything trained so far.</summary>
+    public Recorder Recorder { get; } = new();
+
+    /// <summary>Called during training, in order.</summary>
+    public IList<ILearnerCallback> Callbacks { get; } = [];
+
+    /// <summary>When cancelled, training stops after the current batch and restores the weights of the last finished epoch.</summary>
+    public CancellationToken Cancellation { get; set; }
+
+    /// <summary>The optimiser's current learning rate of each parameter group.</summary>
+    internal IReadOnlyList<double> GroupLearningRates => _optimizer.Lrs;
+
+    /// <summary>Trains only the head (and every BatchNorm layer, as fastai's <c>train_bn</c>).</summary>
+    public void Freeze() => FreezeTo(_groups.Count - 1);
+
+    /// <summary>Trains everything.</summary>
+    public void Unfreeze() => FreezeTo(0);
+
+    /// <summary>Freezes the first <paramref name="groups"/> parameter groups, except their BatchNorm parameters.</summary>
+    /// <param name="groups">How many groups, from the input side, to freeze.</param>
+    public void FreezeTo(int groups)
+    {
+        for (int g = 0; g < _groups.Count; g++)
+            foreach (var (_, parameter) in _groups[g])
+                parameter.requires_grad = g >= groups || IsBatchNorm(parameter);
+    }
+
+    // In these models only BatchNorm weights and biases are one-dimensional (convs and the head's Linears have no bias).
+    internal static bool IsBatchNorm(Parameter parameter) => parameter.dim() == 1;
+
+    /// <summary>
+    /// fastai's <c>fine_tune</c>: train the head for <paramref name="freezeEpochs"/> at <paramref name="baseLr"/>,
+    /// then halve it, unfreeze, and train everything for <paramref name="epochs"/> with discriminative
+    /// rates from baseLr/lrMult (first group) to baseLr (head).
+    /// </summary>
+    /// <param name="epochs">Epochs with everything trainable.</param>
+    /// <param name="baseLr">Learning rate of the head.</param>
+    /// <param name="freezeEpochs">Epochs with the body frozen first.</param>
+    /// <param name="lrMult">Ratio between the head's and the first group's rates.</param>
+    /// <param name="pctStart">Warm-up fraction of the unfrozen cycle.</param>
+    /// <param name="div">Initial-rate divisor of the unfrozen cycle.</param>
+    public void FineTune(int epochs, double baseLr = 2e-3, int freezeEpochs = 1, double lrMult = 100, double pctStart = 0.3, double div = 5)
+    {
+        Freeze();
+        FitOneCycle(freezeEpochs, baseLr, pctStart: 0.99, phase: "frozen");
+        if (Recorder.Interrupted) return;
+        baseLr /= 2;
+        Unfreeze();
+        FitOneCycle(epochs, new LrRange(baseLr / lrMult, baseLr), pctStart, div, phase: "unfrozen");
+    }
+
+    /// <summary>fastai's <c>fit_one_cycle</c>: cosine warm-up to <paramref name="lrMax"/> and annealing, momentum the other way.</summary>
+    /// <param name="epochs">Epochs to train.</param>
+    /// <param name="lrMax">Peak learning rate: one value for every group, or a range spread across the groups.</param>
+    /// <param name="pctStart">Fraction of steps spent warming up.</param>
+    /// <param name="div">Start rate = lrMax / div.</param>
+    /// <param name="divFinal">Final rate = lrMax / divFinal.</param>
+    /// <param name="moms">Momentum at the start, peak and end.</param>
+    /// <param name="phase">Name of this fit in the recorder and the table.</param>
+    public void FitOneCycle(int epochs, LrRange lrMax, double pctStart = 0.25, double div = 25, double divFinal = 1e5,
+        (double Start, double Middle, double End)? moms = null, string phase = "fit")
+    {
+        int batches = Dls.Train.Count;
+        if (batches == 0)
+            throw new InvalidDataException($"The training set ({Dls.Train.Items.Count} images) is smaller than one batch of {Dls.Train.BatchSize}: lower the batch size.");
+        var peaks = lrMax.ForGroups(_groups.Count);
+        var schedule = new OneCycleSchedule(epochs * batches, pctStart, div, divFinal, moms);
+        Recorder.Interrupted = false;
+        (_lossAverage, _lossCount) = (0, 0);
+        foreach (var callback in Callbacks) callback.BeforeFit(phase, epochs, batches);
+        var lastGood = Snapshot();
+        try
+        {
+            int step = 0;
+            for (int epoch = 0; epoch < epochs; epoch++)
+            {
+                var clock = Stopwatch.StartNew();
+                double? trainLoss = TrainEpoch(epoch, schedule, peaks, ref step);
+                if (trainLoss is null)
+                {
+                    Restore(lastGood);
+                    Recorder.Interrupted = true;
+                    return;
+                }
+                var (validLoss, metrics) = Validate();
+                var result = new EpochResult(epoch, phase, trainLoss.Value, validLoss, metrics, clock.Elapsed.TotalSeconds);
+                Recorder.AddEpoch(result);
+                foreach (var callback in Callbacks) callback.AfterEpoch(result);
+                DisposeAll(lastGood);
+                lastGood = Snapshot();
+            }
+        }
+        finally
+        {
+            DisposeAll(lastGood);
+        }
+    }
+
+    /// <summary>One training epoch; null when cancelled part-way.</summary>
+    double? TrainEpoch(int epoch, OneCycleSchedule schedule, double[] peaks, ref int step)
+    {
+        Model.train();
+        int batchIndex = 0;
+        try
+        {
+            foreach (var batch in Dls.Train.Epoch(_dataEpoch++, Cancellation))
+            {
+                using (batch)
+                using (NewDisposeScope())
+                {
+                    for (int g = 0; g < peaks.Length; g++)
+                        _optimizer.SetLr(g, schedule.Lr(peaks[g], step));
+                    _optimizer.Beta1 = schedule.Momentum(step);
+                    var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, label_smoothing: LabelSmoothing);
+                    _optimizer.ZeroGrad();
+                    loss.backward();
+                    _optimizer.Step();
+                    double value = loss.item<float>();
+                    _lossAverage = LossSmoothing * _lossAverage + (1 - LossSmoothing) * value;
+                    _lossCount++;
+                    Recorder.AddBatch(value, SmoothLoss, _optimizer.Lrs[^1]);
+                    foreach (var callback in Callbacks) callback.AfterBatch(epoch, batchIndex++, SmoothLoss);
+                    step++;
+                }
+                if (Cancellation.IsCancellationRequested) return null;
+            }
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            return null;
+        }
+        return SmoothLoss;
+    }
+
+    double SmoothLoss => _lossCount == 0 ? double.NaN : _lossAverage / (1 - Math.Pow(LossSmoothing, _lossCount));
+
+    (double Loss, IReadOnlyList<(string Name, double Value)> Metrics) Validate()
+    {
+        var predictions = GetPreds(Dls.Valid);
+        double loss = predictions.Losses.Length == 0 ? double.NaN : predictions.Losses.Average();
+        var predicted = predictions.Predicted;
+        return (loss, [.. Metrics.Select(m => (m.Name, m.Compute(predicted, predictions.Targets)))]);
+    }
+
+    /// <summary>Probabilities, targets and per-item losses for every item of <paramref name="loader"/> (validation by default), in order.</summary>
+    /// <param name="loader">Which data; must not be a training loader (it would be shuffled and augmented).</param>
+    public Predictions GetPreds(DataLoader? loader = null)
+    {
+        loader ??= Dls.Valid;
+        Model.eval();
+        var probabilities = new List<float[]>();
+        var targets = new List<int>();
+        var losses = new List<float>();
+        var paths = new List<string>();
+        using (no_grad())
+            foreach (var batch in loader.Epoch(0, Cancellation))
+                using (batch)
+                using (NewDisposeScope())
+                {
+                    var logits = Model.forward(batch.Images);
+                    var loss = nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
+                    var probs = nn.functional.softmax(logits, 1).data<float>().ToArray();
+                    int classes = (int)logits.shape[1];
+                    for (int i = 0; i < batch.Paths.Count; i++)
+                        probabilities.Add(probs[(i * classes)..((i + 1) * classes)]);
+                    targets.AddRange(batch.Labels.data<long>().ToArray().Select(t => (int)t));
+                    losses.AddRange(loss.data<float>().ToArray());
+                    paths.AddRange(batch.Paths);
+                }
+        return new Predictions(Dls.Vocab, probabilities, [.. targets], [.. losses], paths);
+    }
+
+    /// <summary>fastai's <c>ClassificationInterpretation.from_learner</c>: confusion matrix, top losses and per-class scores on the validation set.</summary>
+    public ClassificationInterpretation Interpret()
+    {
+        var p = GetPreds();
+        return new ClassificationInterpretation(p.Vocab, [.. p.Probabilities], p.Targets, p.Losses, p.Paths);
+    }
+
+    Dictionary<string, Tensor> Snapshot()
+    {
+        using var noGrad = no_grad();
+        return Model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone().DetachFromDisposeScope());
+    }
+
+    void Restore(Dictionary<string, Tensor> snapshot)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, value) in Model.state_dict())
+            value.copy_(snapshot[name]);
+    }
+
+    static void DisposeAll(Dictionary<string, Tensor> snapshot)
+    {
+        foreach (var tensor in snapshot.Values) tensor.Dispose();
+    }
+
+    /// <summary>Releases the model and the optimiser's state.</summary>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        Model.Dispose();
+    }
+}
+
+/// <summary>A model's outputs over a data set, in item order.</summary>
+/// <param name="Vocab">Class names.</param>
+/// <param name="Probabilities">Per item, a probability per class.</param>
+/// <param name="Targets">Per item, the actual class index.</param>
+/// <param name="Losses">Per item, the loss.</param>
+/// <param name="Paths">Per item, its file.</param>
+public sealed record Predictions(IReadOnlyList<string> Vocab, IReadOnlyList<float[]> Probabilities, int[] Targets, float[] Losses, IReadOnlyList<string> Paths)
+{
+    /// <summary>Per item, the most probable class index.</summary>
+    public int[] Predicted => [.. Probabilities.Select(p => Array.IndexOf(p, p.Max()))];
+}
+
+/// <summary>fastai's <c>vision_learner</c>: a pretrained body, a new head for the data's classes, and a Learner.</summary>
+public static class VisionLearner
+{
+    /// <summary>Creates a learner for <paramref name="dls"/> on the pretrained <paramref name="arch"/>, frozen up to the head.</summary>
+    /// <param name="dls">The data; its vocabulary sets the number of outputs.</param>
+    /// <param name="arch">The pretrained architecture.</param>
+    /// <param name="metrics">Metrics for the table; error rate by default.</param>
+    /// <param name="labelSmoothing">Label smoothing of the loss.</param>
+    /// <param name="seed">Seed of the head's initialisation and dropout.</param>
+    public static Learner Create(DataLoaders dls, Arch arch, IReadOnlyList<Metric>? metrics = null, double labelSmoothing = 0, ulong seed = 42)
+    {
+        torch.manual_seed((long)seed);
+        return new Learner(dls, new ClassifierModel(arch, dls.Vocab.Count), metrics, labelSmoothing);
+    }
+}

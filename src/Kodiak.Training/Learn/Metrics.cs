@@ -1,0 +1,19 @@
+namespace Kodiak.Training;
+
+/// <summary>A number computed over the whole validation set from predicted and actual class indices.</summary>
+/// <param name="Name">Column name in the training table, e.g. <c>error_rate</c>.</param>
+/// <param name="Compute">(predicted, actual) → value.</param>
+public sealed record Metric(string Name, Func<int[], int[], double> Compute);
+
+/// <summary>The usual classification metrics.</summary>
+public static class Metrics
+{
+    /// <summary>Fraction of items whose predicted class is wrong.</summary>
+    public static Metric ErrorRate { get; } = new("error_rate", (predicted, actual) => 1 - Correct(predicted, actual));
+
+    /// <summary>Fraction of items whose predicted class is right.</summary>
+    public static Metric Accuracy { get; } = new("accuracy", Correct);
+
+    static double Correct(int[] predicted, int[] actual) =>
+        actual.Length == 0 ? 0 : (double)predicted.Zip(actual).Count(p => p.First == p.Second) / actual.Length;
+}

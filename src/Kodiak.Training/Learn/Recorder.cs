@@ -1,0 +1,49 @@
+using Kodiak.Vision;
+
+namespace Kodiak.Training;
+
+/// <summary>fastai's Recorder: every batch's loss and learning rates, and every epoch's row.</summary>
+public sealed class Recorder
+{
+    readonly List<double> _losses = [];
+    readonly List<double> _smoothLosses = [];
+    readonly List<double> _learningRates = [];
+    readonly List<EpochResult> _epochs = [];
+
+    /// <summary>Raw training loss of every batch, in order.</summary>
+    public IReadOnlyList<double> Losses => _losses;
+
+    /// <summary>The smoothed training loss after every batch, as shown in the table.</summary>
+    public IReadOnlyList<double> SmoothLosses => _smoothLosses;
+
+    /// <summary>Learning rate of the last parameter group (the head) at every batch.</summary>
+    public IReadOnlyList<double> LearningRates => _learningRates;
+
+    /// <summary>One row per finished epoch.</summary>
+    public IReadOnlyList<EpochResult> Epochs => _epochs;
+
+    /// <summary>Whether the last fit was stopped early (cancelled); the weights are then those of the last finished epoch.</summary>
+    public bool Interrupted { get; internal set; }
+
+    /// <summary>
+    /// fastai's <c>plot_loss</c>: the training loss of every batch (smoothed as in the table) and the
+    /// validation loss at the end of each epoch, against batches processed, as a PNG.
+    /// </summary>
+    /// <param name="path">The PNG file.</param>
+    public void PlotLoss(string path)
+    {
+        var smoothed = _smoothLosses.Select((loss, i) => ((double)(i + 1), loss)).ToList();
+        int batchesPerEpoch = _epochs.Count == 0 ? 0 : _losses.Count / _epochs.Count;
+        var valid = _epochs.Select((e, i) => ((double)(i + 1) * batchesPerEpoch, e.ValidLoss)).ToList();
+        LinePlot.Save(path, "Loss", "batches processed", "loss", [("train", smoothed), ("valid", valid)]);
+    }
+
+    internal void AddBatch(double loss, double smoothLoss, double learningRate)
+    {
+        _losses.Add(loss);
+        _smoothLosses.Add(smoothLoss);
+        _learningRates.Add(learningRate);
+    }
+
+    internal void AddEpoch(EpochResult result) => _epochs.Add(result);
+}
