@@ -16,5 +16,12 @@ internal static class KodiakCli
         };
 
     public static Task<int> RunAsync(string[] args, Terminal terminal) =>
-        Create(terminal).Parse(args).InvokeAsync(new InvocationConfiguration { Output = terminal.Raw, Error = terminal.RawError });
+        Create(terminal).Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            Output = terminal.Raw,
+            Error = terminal.RawError,
+            // Commands that can stop gracefully (train) handle Ctrl+C themselves; the parser's own
+            // handling would end the process two seconds later, before the weights are saved.
+            ProcessTerminationTimeout = null,
+        });
 }

@@ -35,15 +35,35 @@ internal static class TrainCommand
         {
             if (result.GetValue(aug) && result.GetValue(noAug)) result.AddError("Use --aug or --no-aug, not both.");
         });
-        command.SetAction((parse, cancellation) =>
+        command.SetAction(parse =>
         {
             var settings = new TrainSettings(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(size), parse.GetValue(resize)!,
                 parse.GetValue(minScale), !parse.GetValue(noAug), parse.GetValue(epochs), parse.GetValue(freezeEpochs), parse.GetValue(lr),
                 parse.GetValue(batchSize), parse.GetValue(validPct), parse.GetValue(seed), parse.GetValue(threads));
-            return Task.FromResult(terminal.Run(() => Train(terminal, settings, cancellation)));
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCtrlC = (_, e) =>
+            {
+                if (stop.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
+                e.Cancel = true;
+                stop.Cancel();
+                terminal.Error.MarkupLine("[yellow]Stopping after this batch[/] (Ctrl+C again to quit at once)…");
+            };
+            Console.CancelKeyPress += onCtrlC;
+            try
+            {
+                int code = terminal.Run(() => Train(terminal, settings, stop.Token));
+                return code == 0 && stop.IsCancellationRequested ? InterruptedExitCode : code;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCtrlC;
+            }
         });
         return command;
     }
+
+    // The shell's convention for "stopped by Ctrl+C" (128 + SIGINT), so scripts can tell.
+    const int InterruptedExitCode = 130;
 
     internal sealed record TrainSettings(string Data, string Out, int Size, string Resize, double MinScale, bool Augment, int Epochs,
         int FreezeEpochs, double Lr, int BatchSize, double ValidPct, ulong Seed, int? Threads);

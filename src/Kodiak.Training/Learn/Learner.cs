@@ -204,7 +204,8 @@ public sealed class Learner : IDisposable
         var losses = new List<float>();
         var paths = new List<string>();
         using (no_grad())
-            foreach (var batch in loader.Epoch(0, Cancellation))
+            // Not cancellable: after a stopped fit, the caller still needs predictions to report on what it kept.
+            foreach (var batch in loader.Epoch(0))
                 using (batch)
                 using (NewDisposeScope())
                 {
