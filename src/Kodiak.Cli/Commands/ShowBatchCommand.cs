@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Kodiak.Training;
-using Kodiak.Vision;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;
@@ -13,7 +12,7 @@ internal static class ShowBatchCommand
         var data = new Argument<string>("DATA") { Description = "Data folder with one subfolder per class." };
         var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 128 };
         var resize = new Option<string>("--resize") { Description = "How images reach that size.", DefaultValueFactory = _ => "crop" };
-        resize.AcceptOnlyFromAmong("crop", "pad", "squish", "random-crop");
+        resize.AcceptOnlyFromAmong(FolderData.ResizeMethods);
         var augment = new Option<bool>("--aug") { Description = "Apply the default batch augmentation (flip, rotate, zoom, warp, lighting)." };
         var unique = new Option<bool>("--unique") { Description = "Show one image under different augmentations." };
         var output = new Option<string>("--out") { Description = "The PNG to write.", DefaultValueFactory = _ => "batch.png" };
@@ -28,16 +27,8 @@ internal static class ShowBatchCommand
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(data)!;
-            int pixels = parse.GetValue(size);
-            IItemTransform sizing = parse.GetValue(resize) switch
-            {
-                "pad" => new Resize(pixels, ResizeMethod.Pad),
-                "squish" => new Resize(pixels, ResizeMethod.Squish),
-                "random-crop" => new RandomResizedCrop(pixels, minScale: 0.5),
-                _ => new Resize(pixels),
-            };
-            var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(seed: parse.GetValue(seed)),
-                Labels.ParentFolder, [sizing], parse.GetValue(augment) ? [Augment.Default()] : []);
+            var sizing = FolderData.Sizing(parse.GetValue(resize)!, parse.GetValue(size), minScale: 0.5);
+            var block = FolderData.Block(sizing, parse.GetValue(augment), validPct: 0.2, parse.GetValue(seed));
             return terminal.Run(() =>
             {
                 var dls = block.DataLoaders(folder, seed: parse.GetValue(seed), skipBadImages: parse.GetValue(skipBad));

@@ -16,7 +16,7 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "Folder for the trained model and its report.", Required = true };
         var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 224 };
         var resize = new Option<string>("--resize") { Description = "How training images reach that size.", DefaultValueFactory = _ => "random-crop" };
-        resize.AcceptOnlyFromAmong("random-crop", "crop", "pad", "squish");
+        resize.AcceptOnlyFromAmong(FolderData.ResizeMethods);
         var minScale = new Option<double>("--min-scale") { Description = "Smallest area fraction kept by random-crop.", DefaultValueFactory = _ => 0.5 };
         var noAug = new Option<bool>("--no-aug") { Description = "Turn off batch augmentation (on by default)." };
         var aug = new Option<bool>("--aug") { Description = "Batch augmentation: flip, rotate, zoom, warp, lighting (the default)." };
@@ -72,15 +72,8 @@ internal static class TrainCommand
     {
         var console = terminal.Out;
         if (s.Threads is int n) TorchSharp.torch.set_num_threads(n);
-        IItemTransform sizing = s.Resize switch
-        {
-            "crop" => new Resize(s.Size),
-            "pad" => new Resize(s.Size, ResizeMethod.Pad),
-            "squish" => new Resize(s.Size, ResizeMethod.Squish),
-            _ => new RandomResizedCrop(s.Size, s.MinScale),
-        };
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(s.ValidPct, s.Seed),
-            Labels.ParentFolder, [sizing], s.Augment ? [Augment.Default()] : []);
+        var sizing = FolderData.Sizing(s.Resize, s.Size, s.MinScale);
+        var block = FolderData.Block(sizing, s.Augment, s.ValidPct, s.Seed);
         var dls = block.DataLoaders(s.Data, s.BatchSize, s.Seed);
         foreach (var warning in dls.Warnings)
             terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
