@@ -16,7 +16,7 @@ internal static class DataLoaderBenchmark
 
     public static int Run(string[] args)
     {
-        string folder = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? Path.Combine("..", "shared", "data", "clipart3");
+        string folder = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Path.Combine("..", "shared", "data", "clipart3");
         int batchSize = Option(args, "--batch-size", 64), epochs = Option(args, "--epochs", 2), steps = Option(args, "--steps", 3);
         if (!Directory.Exists(folder))
         {

@@ -53,8 +53,11 @@ public sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var padded = Pads.IsZero ? input : nn.functional.pad(input, Pads.ToTorchPad(), PaddingModes.Constant, 0.0);
-        var output = nn.functional.conv2d(padded, weight, bias: null, strides: [Stride, Stride], padding: [0, 0]);
+        // Symmetric pads go to the convolution itself: an explicit pad costs a copy forward and backward.
+        bool symmetric = Pads.Top == Pads.Bottom && Pads.Left == Pads.Right;
+        var padded = symmetric ? input : nn.functional.pad(input, Pads.ToTorchPad(), PaddingModes.Constant, 0.0);
+        long[] convPadding = symmetric ? [Pads.Top, Pads.Left] : [0, 0];
+        var output = nn.functional.conv2d(padded, weight, bias: null, strides: [Stride, Stride], padding: convPadding);
         return output.MoveToOuterDisposeScope();
     }
 }
