@@ -20,8 +20,14 @@ public sealed record ParamGroup(IReadOnlyList<Parameter> Decay, IReadOnlyList<Pa
     public static ParamGroup Of(IEnumerable<Parameter> parameters)
     {
         var all = parameters.ToList();
-        return new([.. all.Where(p => p.dim() != 1)], [.. all.Where(p => p.dim() == 1)]);
+        return new([.. all.Where(p => !IsBatchNormOrBias(p))], [.. all.Where(IsBatchNormOrBias)]);
     }
+
+    /// <summary>
+    /// Biases and BatchNorm weights and biases are the only 1-D parameters: exempt from weight decay, and
+    /// kept trainable when their layer is frozen (fastai's <c>train_bn</c>).
+    /// </summary>
+    internal static bool IsBatchNormOrBias(Parameter parameter) => parameter.dim() == 1;
 
     /// <summary>Splits all parameters of <paramref name="module"/> as <see cref="Of(IEnumerable{Parameter})"/> does.</summary>
     /// <param name="module">The module whose parameters form the group.</param>

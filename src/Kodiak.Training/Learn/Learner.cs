@@ -73,11 +73,8 @@ public sealed class Learner : IDisposable
     {
         for (int g = 0; g < _groups.Count; g++)
             foreach (var (_, parameter) in _groups[g])
-                parameter.requires_grad = g >= groups || IsBatchNorm(parameter);
+                parameter.requires_grad = g >= groups || ParamGroup.IsBatchNormOrBias(parameter);
     }
-
-    // In these models only BatchNorm weights and biases are one-dimensional (convs and the head's Linears have no bias).
-    internal static bool IsBatchNorm(Parameter parameter) => parameter.dim() == 1;
 
     /// <summary>
     /// fastai's <c>fine_tune</c>: train the head for <paramref name="freezeEpochs"/> at <paramref name="baseLr"/>,
@@ -188,14 +185,16 @@ public sealed class Learner : IDisposable
     (double Loss, IReadOnlyList<(string Name, double Value)> Metrics) Validate()
     {
         var predictions = GetPreds(Dls.Valid);
-        double loss = predictions.Losses.Length == 0 ? double.NaN : predictions.Losses.Average();
-        var predicted = predictions.Predicted;
-        return (loss, [.. Metrics.Select(m => (m.Name, m.Compute(predicted, predictions.Targets)))]);
+        double loss = predictions.Losses.Count == 0 ? double.NaN : predictions.Losses.Average();
+        return (loss, [.. Metrics.Select(m => (m.Name, m.Compute(predictions.Predictions, predictions.Targets)))]);
     }
 
-    /// <summary>Probabilities, targets and per-item losses for every item of <paramref name="loader"/> (validation by default), in order.</summary>
+    /// <summary>
+    /// Probabilities, predictions, targets and per-item losses for every item of <paramref name="loader"/>
+    /// (validation by default), in order, ready to interpret (fastai's <c>get_preds</c> and <c>from_learner</c>).
+    /// </summary>
     /// <param name="loader">Which data; must not be a training loader (it would be shuffled and augmented).</param>
-    public Predictions GetPreds(DataLoader? loader = null)
+    public ClassificationInterpretation GetPreds(DataLoader? loader = null)
     {
         loader ??= Dls.Valid;
         Model.eval();
@@ -219,15 +218,11 @@ public sealed class Learner : IDisposable
                     losses.AddRange(loss.data<float>().ToArray());
                     paths.AddRange(batch.Paths);
                 }
-        return new Predictions(Dls.Vocab, probabilities, [.. targets], [.. losses], paths);
+        return new ClassificationInterpretation(Dls.Vocab, [.. probabilities], [.. targets], [.. losses], paths);
     }
 
     /// <summary>fastai's <c>ClassificationInterpretation.from_learner</c>: confusion matrix, top losses and per-class scores on the validation set.</summary>
-    public ClassificationInterpretation Interpret()
-    {
-        var p = GetPreds();
-        return new ClassificationInterpretation(p.Vocab, [.. p.Probabilities], p.Targets, p.Losses, p.Paths);
-    }
+    public ClassificationInterpretation Interpret() => GetPreds();
 
     Dictionary<string, Tensor> Snapshot()
     {
@@ -253,18 +248,6 @@ public sealed class Learner : IDisposable
         _optimizer.Dispose();
         Model.Dispose();
     }
-}
-
-/// <summary>A model's outputs over a data set, in item order.</summary>
-/// <param name="Vocab">Class names.</param>
-/// <param name="Probabilities">Per item, a probability per class.</param>
-/// <param name="Targets">Per item, the actual class index.</param>
-/// <param name="Losses">Per item, the loss.</param>
-/// <param name="Paths">Per item, its file.</param>
-public sealed record Predictions(IReadOnlyList<string> Vocab, IReadOnlyList<float[]> Probabilities, int[] Targets, float[] Losses, IReadOnlyList<string> Paths)
-{
-    /// <summary>Per item, the most probable class index.</summary>
-    public int[] Predicted => [.. Probabilities.Select(p => Array.IndexOf(p, p.Max()))];
 }
 
 /// <summary>fastai's <c>vision_learner</c>: a pretrained body, a new head for the data's classes, and a Learner.</summary>

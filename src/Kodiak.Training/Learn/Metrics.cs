@@ -3,7 +3,7 @@ namespace Kodiak.Training;
 /// <summary>A number computed over the whole validation set from predicted and actual class indices.</summary>
 /// <param name="Name">Column name in the training table, e.g. <c>error_rate</c>.</param>
 /// <param name="Compute">(predicted, actual) → value.</param>
-public sealed record Metric(string Name, Func<int[], int[], double> Compute);
+public sealed record Metric(string Name, Func<IReadOnlyList<int>, IReadOnlyList<int>, double> Compute);
 
 /// <summary>The usual classification metrics.</summary>
 public static class Metrics
@@ -14,6 +14,6 @@ public static class Metrics
     /// <summary>Fraction of items whose predicted class is right.</summary>
     public static Metric Accuracy { get; } = new("accuracy", Correct);
 
-    static double Correct(int[] predicted, int[] actual) =>
-        actual.Length == 0 ? 0 : (double)predicted.Zip(actual).Count(p => p.First == p.Second) / actual.Length;
+    static double Correct(IReadOnlyList<int> predicted, IReadOnlyList<int> actual) =>
+        actual.Count == 0 ? 0 : (double)predicted.Zip(actual).Count(p => p.First == p.Second) / actual.Count;
 }
