@@ -143,7 +143,7 @@ public sealed class FastAdam : IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var p in groups.SelectMany(g => g.Decay.Concat(g.NoDecay)))
+        foreach (var p in AllParameters())
             p.grad?.zero_();
     }
 
@@ -152,6 +152,41 @@ public sealed class FastAdam : IDisposable
     {
         if (disposed) return;
         disposed = true;
+        ClearStates();
+    }
+
+    /// <summary>Every parameter's moments and step count, in group order (null before its first step): for checkpoints and the LR finder.</summary>
+    internal IReadOnlyList<AdamMoments?> SaveState() =>
+        [.. AllParameters().Select(p => states.TryGetValue(p, out var s)
+            ? new AdamMoments(s.Step, s.GradAvg.data<float>().ToArray(), s.SqrAvg.data<float>().ToArray())
+            : null)];
+
+    /// <summary>Replaces every parameter's moments with those of <see cref="SaveState"/>.</summary>
+    internal void LoadState(IReadOnlyList<AdamMoments?> saved)
+    {
+        var parameters = AllParameters().ToList();
+        if (saved.Count != parameters.Count)
+            throw new InvalidDataException($"The saved optimiser state has {saved.Count} parameters; this model has {parameters.Count}.");
+        for (int i = 0; i < saved.Count; i++)
+            if (saved[i] is { } m && (m.GradAvg.Length != parameters[i].numel() || m.SqrAvg.Length != parameters[i].numel()))
+                throw new InvalidDataException($"The saved optimiser state of parameter {i} does not fit its shape [{string.Join(", ", parameters[i].shape)}].");
+        ClearStates();
+        using var scope = NewDisposeScope();
+        for (int i = 0; i < saved.Count; i++)
+            if (saved[i] is { } m)
+            {
+                var shape = parameters[i].shape;
+                states.Add(parameters[i], new State(tensor(m.GradAvg).reshape(shape).DetachFromDisposeScope(), tensor(m.SqrAvg).reshape(shape).DetachFromDisposeScope())
+                {
+                    Step = m.Step,
+                });
+            }
+    }
+
+    private IEnumerable<Parameter> AllParameters() => groups.SelectMany(g => g.Decay.Concat(g.NoDecay));
+
+    private void ClearStates()
+    {
         foreach (var s in states.Values)
         {
             s.GradAvg.Dispose();
@@ -182,3 +217,9 @@ public sealed class FastAdam : IDisposable
         p.addcdiv_(s.GradAvg, s.SqrAvg.div(debias2).sqrt_().add_(Eps), -lr / debias1);
     }
 }
+
+/// <summary>One parameter's Adam moments, as saved in a checkpoint.</summary>
+/// <param name="Step">Steps taken, for bias correction.</param>
+/// <param name="GradAvg">Running average of the gradient, flattened.</param>
+/// <param name="SqrAvg">Running average of the squared gradient, flattened.</param>
+internal sealed record AdamMoments(int Step, float[] GradAvg, float[] SqrAvg);

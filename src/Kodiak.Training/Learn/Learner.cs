@@ -9,7 +9,7 @@ namespace Kodiak.Training;
 /// fastai's Learner: a model, its data and how to train it — fastai's Adam over three parameter
 /// groups, one-cycle schedules, metrics, a recorder and callbacks.
 /// </summary>
-public sealed class Learner : IDisposable
+public sealed partial class Learner : IDisposable
 {
     // fastai smooths the displayed training loss with an exponential moving average (debiased), reset at each fit.
     const double LossSmoothing = 0.98;
@@ -115,12 +115,13 @@ public sealed class Learner : IDisposable
         var schedule = new OneCycleSchedule(epochs * batches, pctStart, div, divFinal, moms);
         Recorder.Interrupted = false;
         (_lossAverage, _lossCount) = (0, 0);
+        if (BeginFit() is not int firstEpoch || firstEpoch >= epochs) return;
         foreach (var callback in Callbacks) callback.BeforeFit(phase, epochs, batches);
         var lastGood = Snapshot();
         try
         {
-            int step = 0;
-            for (int epoch = 0; epoch < epochs; epoch++)
+            int step = firstEpoch * batches;
+            for (int epoch = firstEpoch; epoch < epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 double? trainLoss = TrainEpoch(epoch, schedule, peaks, ref step);
@@ -134,6 +135,7 @@ public sealed class Learner : IDisposable
                 var result = new EpochResult(epoch, phase, trainLoss.Value, validLoss, metrics, clock.Elapsed.TotalSeconds);
                 Recorder.AddEpoch(result);
                 foreach (var callback in Callbacks) callback.AfterEpoch(result);
+                EndEpoch(epoch + 1);
                 DisposeAll(lastGood);
                 lastGood = Snapshot();
             }
@@ -154,18 +156,11 @@ public sealed class Learner : IDisposable
             foreach (var batch in Dls.Train.Epoch(_dataEpoch++, Cancellation))
             {
                 using (batch)
-                using (NewDisposeScope())
                 {
                     for (int g = 0; g < peaks.Length; g++)
                         _optimizer.SetLr(g, schedule.Lr(peaks[g], step));
                     _optimizer.Beta1 = schedule.Momentum(step);
-                    var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, label_smoothing: LabelSmoothing);
-                    _optimizer.ZeroGrad();
-                    loss.backward();
-                    _optimizer.Step();
-                    double value = loss.item<float>();
-                    _lossAverage = LossSmoothing * _lossAverage + (1 - LossSmoothing) * value;
-                    _lossCount++;
+                    double value = TrainStep(batch);
                     Recorder.AddBatch(value, SmoothLoss, _optimizer.Lrs[^1]);
                     foreach (var callback in Callbacks) callback.AfterBatch(epoch, batchIndex++, SmoothLoss);
                     step++;
@@ -178,6 +173,20 @@ public sealed class Learner : IDisposable
             return null;
         }
         return SmoothLoss;
+    }
+
+    /// <summary>One optimiser step on <paramref name="batch"/> at the optimiser's current rates; returns the batch loss and updates the smoothed loss.</summary>
+    double TrainStep(Batch batch)
+    {
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, label_smoothing: LabelSmoothing);
+        _optimizer.ZeroGrad();
+        loss.backward();
+        _optimizer.Step();
+        double value = loss.item<float>();
+        _lossAverage = LossSmoothing * _lossAverage + (1 - LossSmoothing) * value;
+        _lossCount++;
+        return value;
     }
 
     double SmoothLoss => _lossCount == 0 ? double.NaN : _lossAverage / (1 - Math.Pow(LossSmoothing, _lossCount));

@@ -46,4 +46,17 @@ public sealed class Recorder
     }
 
     internal void AddEpoch(EpochResult result) => _epochs.Add(result);
+
+    /// <summary>Replaces everything recorded with a checkpoint's history.</summary>
+    internal void Load(IEnumerable<double> losses, IEnumerable<double> smoothLosses, IEnumerable<double> learningRates, IEnumerable<EpochResult> epochs)
+    {
+        _losses.Clear();
+        _losses.AddRange(losses);
+        _smoothLosses.Clear();
+        _smoothLosses.AddRange(smoothLosses);
+        _learningRates.Clear();
+        _learningRates.AddRange(learningRates);
+        _epochs.Clear();
+        _epochs.AddRange(epochs);
+    }
 }

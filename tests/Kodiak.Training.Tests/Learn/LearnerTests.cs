@@ -102,6 +102,83 @@ public sealed class LearnerTests : IDisposable
         Assert.All(afterFirst.Keys, name => Assert.False(Changed(afterFirst, now, name), name));
     }
 
+    [Fact]
+    public void LrFind_sweeps_exponentially_stops_when_the_loss_explodes_and_restores_the_weights()
+    {
+        using var learner = Create();
+        var before = Weights(learner);
+
+        var found = learner.LrFind(start: 1e-6, end: 100, iterations: 40);
+
+        Assert.Equal(1e-6, found.LearningRates[0], 15);
+        for (int i = 1; i < found.LearningRates.Count; i++)
+            Assert.Equal(Math.Pow(100 / 1e-6, 1.0 / 40), found.LearningRates[i] / found.LearningRates[i - 1], 9);
+        Assert.True(found.LearningRates.Count < 40, $"swept all {found.LearningRates.Count} rates up to 100 without the loss exploding");
+        double last = found.Losses[^1];
+        Assert.True(!double.IsFinite(last) || last > 4 * found.Losses.Min(), $"stopped at loss {last} (best {found.Losses.Min()})");
+        Assert.InRange(found.Valley, 1e-6, 100);
+        var after = Weights(learner);
+        Assert.All(before.Keys, name => Assert.False(Changed(before, after, name), name));
+        string plot = Path.Combine(_temp.Path, "lr_find.png");
+        found.Plot(plot);
+        Assert.Equal(SkiaSharp.SKEncodedImageFormat.Png, SkiaSharp.SKCodec.Create(plot).EncodedFormat);
+    }
+
+    [Fact]
+    public void Training_resumed_from_a_checkpoint_ends_exactly_like_an_uninterrupted_run()
+    {
+        string checkpoint = Path.Combine(_temp.Path, "run", "checkpoint.bin");
+        Dictionary<string, float[]> uninterrupted;
+        using (var learner = Create())
+        {
+            learner.FineTune(2, baseLr: 1e-2);
+            uninterrupted = Weights(learner);
+        }
+        using (var learner = Create())
+        using (var cancel = new CancellationTokenSource())
+        {
+            learner.CheckpointPath = checkpoint;
+            learner.Cancellation = cancel.Token;
+            learner.Callbacks.Add(new CancelAfterEpoch(cancel, "unfrozen"));
+            learner.FineTune(2, baseLr: 1e-2);
+            Assert.True(learner.Recorder.Interrupted);
+        }
+
+        using var resumed = Create();
+        resumed.LoadCheckpoint(checkpoint);
+        Assert.Equal(["frozen", "unfrozen"], resumed.Recorder.Epochs.Select(e => e.Phase));
+        resumed.FineTune(2, baseLr: 1e-2);
+
+        Assert.Equal(["frozen", "unfrozen", "unfrozen"], resumed.Recorder.Epochs.Select(e => e.Phase));
+        var end = Weights(resumed);
+        Assert.All(uninterrupted.Keys, name => Assert.Equal(uninterrupted[name], end[name]));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_other_data_or_a_damaged_file_is_refused_with_the_reason()
+    {
+        string checkpoint = Path.Combine(_temp.Path, "checkpoint.bin");
+        using (var learner = Create())
+            learner.SaveCheckpoint(checkpoint);
+
+        using var other = Create(batchSize: 2);
+        var mismatch = Assert.Throws<InvalidDataException>(() => other.LoadCheckpoint(checkpoint));
+        Assert.Contains("in batches of 4", mismatch.Message);
+
+        File.WriteAllBytes(checkpoint, File.ReadAllBytes(checkpoint)[..1000]);
+        using var same = Create();
+        var damaged = Assert.Throws<InvalidDataException>(() => same.LoadCheckpoint(checkpoint));
+        Assert.Contains(checkpoint, damaged.Message);
+    }
+
+    sealed class CancelAfterEpoch(CancellationTokenSource cancel, string phase) : ILearnerCallback
+    {
+        public void AfterEpoch(EpochResult result)
+        {
+            if (result.Phase == phase) cancel.Cancel();
+        }
+    }
+
     sealed class CancelAfterFirstBatch(CancellationTokenSource cancel) : ILearnerCallback
     {
         public void AfterBatch(int epoch, int batch, double smoothLoss) => cancel.Cancel();

@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training;
+
+public sealed partial class Learner
+{
+    const string CheckpointMagic = "KODIAK-CHECKPOINT";
+    const int CheckpointVersion = 1;
+
+    // Which fit of this learner's life is running (FineTune makes two) and how many of its epochs are done.
+    int _fitsStarted;
+    (int Fit, int EpochsDone) _position;
+    CheckpointState? _resumeAt;
+
+    /// <summary>When set, a checkpoint is written to this file after every finished epoch.</summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// Saves everything needed to continue training exactly where it is: weights, optimiser moments, the
+    /// position in the schedule, the data epoch, the random state and the recorder. Written to a temporary file
+    /// and renamed, so an interrupted save never leaves a broken checkpoint.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    public void SaveCheckpoint(string path)
+    {
+        var state = new CheckpointState(CheckpointVersion, [.. Dls.Vocab], Dls.Train.Items.Count, Dls.Valid.Items.Count, Dls.Train.BatchSize,
+            _position.Fit, _position.EpochsDone, _dataEpoch, _lossAverage, _lossCount,
+            Convert.ToBase64String(random.get_rng_state().bytes.ToArray()),
+            [.. Recorder.Losses], [.. Recorder.SmoothLosses], [.. Recorder.LearningRates], [.. Recorder.Epochs.Select(SavedEpoch.From)]);
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var writer = new BinaryWriter(File.Create(temporary)))
+            {
+                writer.Write(CheckpointMagic);
+                writer.Write(CheckpointVersion);
+                writer.Write(JsonSerializer.Serialize(state));
+                var moments = _optimizer.SaveState();
+                writer.Write(moments.Count);
+                foreach (var m in moments)
+                {
+                    writer.Write(m is not null);
+                    if (m is null) continue;
+                    writer.Write(m.Step);
+                    writer.Write(m.GradAvg.Length);
+                    foreach (float v in m.GradAvg) writer.Write(v);
+                    foreach (float v in m.SqrAvg) writer.Write(v);
+                }
+                Model.save(writer);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// Loads a checkpoint of <see cref="SaveCheckpoint"/>; the next <see cref="FineTune"/> or
+    /// <see cref="FitOneCycle"/> calls, made as in the run that saved it, continue after its last finished epoch
+    /// and give the same result as a run that never stopped.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    public void LoadCheckpoint(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint at {path}.", path);
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            if (reader.ReadString() != CheckpointMagic) throw new InvalidDataException("it is not a Kodiak checkpoint");
+            int version = reader.ReadInt32();
+            if (version != CheckpointVersion) throw new InvalidDataException($"it has format version {version}; this Kodiak reads version {CheckpointVersion}");
+            var state = JsonSerializer.Deserialize<CheckpointState>(reader.ReadString()) ?? throw new InvalidDataException("its header is empty");
+            CheckSameData(state);
+            var moments = new AdamMoments?[reader.ReadInt32()];
+            for (int i = 0; i < moments.Length; i++)
+            {
+                if (!reader.ReadBoolean()) continue;
+                int step = reader.ReadInt32(), length = reader.ReadInt32();
+                moments[i] = new AdamMoments(step, ReadFloats(reader, length), ReadFloats(reader, length));
+            }
+            Model.load(reader);
+            _optimizer.LoadState(moments);
+            random.set_rng_state(tensor(Convert.FromBase64String(state.RandomState)));
+            Recorder.Load(state.Losses, state.SmoothLosses, state.LearningRates, [.. state.Epochs.Select(e => e.ToResult())]);
+            _dataEpoch = state.DataEpoch;
+            _resumeAt = state;
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidDataException or ArgumentException)
+        {
+            throw new InvalidDataException($"Cannot resume from {path}: {e.Message}", e);
+        }
+    }
+
+    void CheckSameData(CheckpointState state)
+    {
+        if (!state.Vocab.SequenceEqual(Dls.Vocab))
+            throw new InvalidDataException($"it was trained on classes {string.Join(", ", state.Vocab)}, the data now has {string.Join(", ", Dls.Vocab)}");
+        if (state.TrainItems != Dls.Train.Items.Count || state.ValidItems != Dls.Valid.Items.Count || state.BatchSize != Dls.Train.BatchSize)
+            throw new InvalidDataException(
+                $"it was trained on {state.TrainItems} + {state.ValidItems} images in batches of {state.BatchSize}, the data now has {Dls.Train.Items.Count} + {Dls.Valid.Items.Count} in batches of {Dls.Train.BatchSize}");
+    }
+
+    static float[] ReadFloats(BinaryReader reader, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = reader.ReadSingle();
+        return values;
+    }
+
+    /// <summary>
+    /// Counts a new fit and says which epoch it starts at: 0 normally; after <see cref="LoadCheckpoint"/>, fits
+    /// finished before the checkpoint are skipped (null) and the one it stopped in continues.
+    /// </summary>
+    int? BeginFit()
+    {
+        int fit = _fitsStarted++;
+        _position = (fit, 0);
+        if (_resumeAt is not { } at) return 0;
+        if (fit < at.Fit) return null;
+        _resumeAt = null;
+        if (fit > at.Fit) return 0;
+        (_lossAverage, _lossCount) = (at.LossAverage, at.LossCount);
+        _position = (fit, at.EpochsDone);
+        return at.EpochsDone;
+    }
+
+    void EndEpoch(int epochsDone)
+    {
+        _position = (_position.Fit, epochsDone);
+        if (CheckpointPath is { } path) SaveCheckpoint(path);
+    }
+
+    sealed record CheckpointState(int Version, string[] Vocab, int TrainItems, int ValidItems, int BatchSize, int Fit, int EpochsDone,
+        int DataEpoch, double LossAverage, int LossCount, string RandomState, double[] Losses, double[] SmoothLosses, double[] LearningRates,
+        SavedEpoch[] Epochs);
+
+    sealed record SavedEpoch(int Epoch, string Phase, double TrainLoss, double ValidLoss, string[] MetricNames, double[] MetricValues, double Seconds)
+    {
+        public static SavedEpoch From(EpochResult e) =>
+            new(e.Epoch, e.Phase, e.TrainLoss, e.ValidLoss, [.. e.Metrics.Select(m => m.Name)], [.. e.Metrics.Select(m => m.Value)], e.Seconds);
+
+        public EpochResult ToResult() => new(Epoch, Phase, TrainLoss, ValidLoss, [.. MetricNames.Zip(MetricValues)], Seconds);
+    }
+}
