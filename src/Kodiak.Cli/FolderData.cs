@@ -1,12 +1,14 @@
+using System.CommandLine;
 using Kodiak.Training;
 using Kodiak.Vision;
+using Spectre.Console;
 
 namespace Kodiak.Cli;
 
-/// <summary>The DataBlock the commands use: one folder per class, a random split, sizing and optional augmentation.</summary>
+/// <summary>The data recipe the CLI builds from a folder with one subfolder per class (fastai's bears DataBlock).</summary>
 internal static class FolderData
 {
-    /// <summary>Values of the commands' <c>--resize</c> option.</summary>
+    /// <summary>Values of <c>--resize</c>.</summary>
     public static readonly string[] ResizeMethods = ["random-crop", "crop", "pad", "squish"];
 
     /// <summary>The item transform for a <c>--resize</c> value.</summary>
@@ -19,8 +21,64 @@ internal static class FolderData
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"--resize takes {string.Join(", ", ResizeMethods)}."),
     };
 
-    /// <summary>Images labelled by their folder, split at random.</summary>
+    /// <summary>Images labelled by their folder, a random split, the sizing and optionally fastai's augmentation.</summary>
     public static DataBlock Block(IItemTransform sizing, bool augment, double validPct, ulong seed) =>
         new((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(validPct, seed), Labels.ParentFolder,
             [sizing], augment ? [Augment.Default()] : []);
+}
+
+/// <summary>How training data is read from the command line, shared by <c>train</c> and <c>lr-find</c>; defaults follow the book.</summary>
+internal sealed record DataSettings(string Data, int Size, string Resize, double MinScale, bool Augment, int BatchSize, double ValidPct, ulong Seed, int? Threads)
+{
+    /// <summary>The item transform.</summary>
+    public IItemTransform Sizing => FolderData.Sizing(Resize, Size, MinScale);
+
+    /// <summary>
+    /// Applies <c>--threads</c>, builds the loaders, prints warnings and a one-line summary.
+    /// </summary>
+    public (DataBlock Block, DataLoaders Dls) Load(Terminal terminal)
+    {
+        if (Threads is int n) TorchSharp.torch.set_num_threads(n);
+        var sizing = Sizing;
+        var block = FolderData.Block(sizing, Augment, ValidPct, Seed);
+        var dls = block.DataLoaders(Data, BatchSize, Seed);
+        foreach (var warning in dls.Warnings)
+            terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        terminal.Out.MarkupLineInterpolated(
+            $"{dls.Train.Items.Count} training and {dls.Valid.Items.Count} validation images, classes {string.Join(", ", dls.Vocab)}; {sizing}{(Augment ? " + augmentation" : "")}.");
+        return (block, dls);
+    }
+
+    /// <summary>The DATA argument and data options, added to a command; <see cref="Read"/> gets their values.</summary>
+    public sealed class Options
+    {
+        readonly Argument<string> _data = new("DATA") { Description = "Data folder with one subfolder of images per class." };
+        readonly Option<int> _size = new("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 224 };
+        readonly Option<string> _resize = new("--resize") { Description = "How training images reach that size.", DefaultValueFactory = _ => "random-crop" };
+        readonly Option<double> _minScale = new("--min-scale") { Description = "Smallest area fraction kept by random-crop.", DefaultValueFactory = _ => 0.5 };
+        readonly Option<bool> _aug = new("--aug") { Description = "Batch augmentation: flip, rotate, zoom, warp, lighting (the default)." };
+        readonly Option<bool> _noAug = new("--no-aug") { Description = "Turn off batch augmentation." };
+        readonly Option<int> _batchSize = new("--bs") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        readonly Option<double> _validPct = new("--valid-pct") { Description = "Fraction of images held out for validation.", DefaultValueFactory = _ => 0.2 };
+        readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffling, augmentation and initialisation.", DefaultValueFactory = _ => 42 };
+        readonly Option<int?> _threads = new("--threads") { Description = "Threads for libtorch (default: all cores)." };
+
+        /// <summary>Adds the argument and options to <paramref name="command"/>.</summary>
+        public Options(Command command)
+        {
+            _resize.AcceptOnlyFromAmong(FolderData.ResizeMethods);
+            command.Arguments.Add(_data);
+            foreach (var option in new Option[] { _size, _resize, _minScale, _aug, _noAug, _batchSize, _validPct, _seed, _threads })
+                command.Options.Add(option);
+            command.Validators.Add(result =>
+            {
+                if (result.GetValue(_aug) && result.GetValue(_noAug)) result.AddError("Use --aug or --no-aug, not both.");
+                if (result.GetValue(_threads) is < 1) result.AddError("--threads must be at least 1.");
+            });
+        }
+
+        /// <summary>The values given.</summary>
+        public DataSettings Read(ParseResult parse) => new(parse.GetValue(_data)!, parse.GetValue(_size), parse.GetValue(_resize)!, parse.GetValue(_minScale),
+            !parse.GetValue(_noAug), parse.GetValue(_batchSize), parse.GetValue(_validPct), parse.GetValue(_seed), parse.GetValue(_threads));
+    }
 }

@@ -52,6 +52,36 @@ internal sealed class Terminal
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Run"/> for long work that can stop gracefully: the first Ctrl+C cancels the token
+    /// (the work finishes its batch and saves what it has), a second one ends the process at once.
+    /// Returns 130, the shell's code for "stopped by Ctrl+C", when the work was stopped.
+    /// </summary>
+    public int RunStoppable(Action<CancellationToken> work)
+    {
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (stop.IsCancellationRequested) return;
+            e.Cancel = true;
+            stop.Cancel();
+            Error.MarkupLine("[yellow]Stopping after this batch[/] (Ctrl+C again to quit at once)…");
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try
+        {
+            int code = Run(() => work(stop.Token));
+            return code == 0 && stop.IsCancellationRequested ? InterruptedExitCode : code;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+    }
+
+    // 128 + SIGINT, so scripts can tell.
+    const int InterruptedExitCode = 130;
+
     static IAnsiConsole Create(TextWriter writer, bool rich)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings

@@ -10,16 +10,23 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public async Task Trains_a_tiny_model_and_writes_the_model_and_report()
+    string WriteTinyData()
     {
         foreach (var (name, r, g, b) in new (string, byte, byte, byte)[] { ("black", 20, 20, 20), ("teddy", 220, 160, 60) })
             for (int i = 0; i < 8; i++)
                 _temp.Write(Path.Combine("data", name, $"{i}.png"), ImageEncoder.Encode(TestImages.Solid(40, 36, r, g, b), ImageFormat.Png));
+        return Path.Combine(_temp.Path, "data");
+    }
+
+    static Task<(int ExitCode, string Out, string Error)> TrainTiny(string data, string output, params string[] more) =>
+        CliRunner.RunAsync(["train", data, "--size", "32", "--epochs", "1", "--bs", "4", "--valid-pct", "0.25", "--out", output, .. more]);
+
+    [Fact]
+    public async Task Trains_a_tiny_model_and_writes_the_model_and_report()
+    {
         string output = Path.Combine(_temp.Path, "out");
 
-        var (code, stdout, error) = await CliRunner.RunAsync("train", Path.Combine(_temp.Path, "data"), "--size", "32", "--epochs", "1",
-            "--bs", "4", "--valid-pct", "0.25", "--out", output);
+        var (code, stdout, error) = await TrainTiny(WriteTinyData(), output);
 
         Assert.True(code == 0, stdout + error);
         Assert.Matches(@"epoch\s+train_loss\s+valid_loss\s+error_rate\s+time", stdout);
@@ -30,6 +37,50 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(["frozen", "unfrozen"], epochs.Select(e => e.GetProperty("phase").GetString()));
         Assert.InRange(metrics.RootElement.GetProperty("error_rate").GetDouble(), 0, 1);
         Assert.True(metrics.RootElement.GetProperty("images_per_second").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task A_checkpointed_run_resumes_only_with_the_same_options()
+    {
+        string data = WriteTinyData(), output = Path.Combine(_temp.Path, "out");
+
+        var nothing = await TrainTiny(data, output, "--resume");
+        Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("Nothing to resume", nothing.Error);
+
+        var first = await TrainTiny(data, output, "--checkpoint");
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.True(File.Exists(Path.Combine(output, "checkpoint", "learner.bin")));
+
+        var changed = await TrainTiny(data, output, "--resume", "--lr", "0.01");
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("--resume needs the same data and options", changed.Error);
+
+        var resumed = await TrainTiny(data, output, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("after 2 finished epochs", resumed.Out);
+    }
+
+    [Fact]
+    public async Task Lr_find_prints_a_suggestion_and_writes_the_plot()
+    {
+        string plot = Path.Combine(_temp.Path, "lr.png");
+
+        var (code, stdout, error) = await CliRunner.RunAsync("lr-find", WriteTinyData(), "--size", "32", "--bs", "4", "--valid-pct", "0.25",
+            "--iterations", "20", "--out", plot);
+
+        Assert.True(code == 0, stdout + error);
+        Assert.Matches(@"Suggested learning rate: \d(\.\d+)?e-?\d+ \(valley\)", stdout);
+        Assert.True(new FileInfo(plot).Length > 0);
+    }
+
+    [Fact]
+    public async Task Zero_threads_is_refused_before_any_work()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("train", Path.Combine(_temp.Path, "nothing"), "--threads", "0", "--out", Path.Combine(_temp.Path, "out"));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--threads must be at least 1", error);
     }
 
     [Fact]

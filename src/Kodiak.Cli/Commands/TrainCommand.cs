@@ -12,83 +12,65 @@ internal static class TrainCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var data = new Argument<string>("DATA") { Description = "Data folder with one subfolder of images per class." };
         var output = new Option<string>("--out") { Description = "Folder for the trained model and its report.", Required = true };
-        var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 224 };
-        var resize = new Option<string>("--resize") { Description = "How training images reach that size.", DefaultValueFactory = _ => "random-crop" };
-        resize.AcceptOnlyFromAmong(FolderData.ResizeMethods);
-        var minScale = new Option<double>("--min-scale") { Description = "Smallest area fraction kept by random-crop.", DefaultValueFactory = _ => 0.5 };
-        var noAug = new Option<bool>("--no-aug") { Description = "Turn off batch augmentation (on by default)." };
-        var aug = new Option<bool>("--aug") { Description = "Batch augmentation: flip, rotate, zoom, warp, lighting (the default)." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable.", DefaultValueFactory = _ => 4 };
         var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Epochs training only the head first.", DefaultValueFactory = _ => 1 };
         var lr = new Option<double>("--lr") { Description = "Base learning rate (the head's).", DefaultValueFactory = _ => 2e-3 };
-        var batchSize = new Option<int>("--bs") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-        var validPct = new Option<double>("--valid-pct") { Description = "Fraction of images held out for validation.", DefaultValueFactory = _ => 0.2 };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the split, shuffling, augmentation and initialisation.", DefaultValueFactory = _ => 42 };
-        var threads = new Option<int?>("--threads") { Description = "Threads for libtorch (default: all cores)." };
+        var checkpoint = new Option<bool>("--checkpoint") { Description = "Save a checkpoint to OUT/checkpoint after every epoch." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (same data and options), checkpointing on." };
         var command = new Command("train", "Fine-tune the pretrained ResNet18 on DATA (fastai's fine_tune) and save the model and a report.")
         {
-            data, output, size, resize, minScale, aug, noAug, epochs, freezeEpochs, lr, batchSize, validPct, seed, threads,
+            output, epochs, freezeEpochs, lr, checkpoint, resume,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(aug) && result.GetValue(noAug)) result.AddError("Use --aug or --no-aug, not both.");
-        });
+        var dataOptions = new DataSettings.Options(command);
         command.SetAction(parse =>
         {
-            var settings = new TrainSettings(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(size), parse.GetValue(resize)!,
-                parse.GetValue(minScale), !parse.GetValue(noAug), parse.GetValue(epochs), parse.GetValue(freezeEpochs), parse.GetValue(lr),
-                parse.GetValue(batchSize), parse.GetValue(validPct), parse.GetValue(seed), parse.GetValue(threads));
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCtrlC = (_, e) =>
-            {
-                if (stop.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
-                e.Cancel = true;
-                stop.Cancel();
-                terminal.Error.MarkupLine("[yellow]Stopping after this batch[/] (Ctrl+C again to quit at once)…");
-            };
-            Console.CancelKeyPress += onCtrlC;
-            try
-            {
-                int code = terminal.Run(() => Train(terminal, settings, stop.Token));
-                return code == 0 && stop.IsCancellationRequested ? InterruptedExitCode : code;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCtrlC;
-            }
+            var settings = new TrainSettings(dataOptions.Read(parse), parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(freezeEpochs),
+                parse.GetValue(lr), parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume));
+            return terminal.RunStoppable(stop => Train(terminal, settings, stop));
         });
         return command;
     }
 
-    // The shell's convention for "stopped by Ctrl+C" (128 + SIGINT), so scripts can tell.
-    const int InterruptedExitCode = 130;
+    internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, bool Checkpoint, bool Resume)
+    {
+        /// <summary>What must be the same to resume a run: everything that shapes the data and the schedule.</summary>
+        public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr }, Indented);
+    }
 
-    internal sealed record TrainSettings(string Data, string Out, int Size, string Resize, double MinScale, bool Augment, int Epochs,
-        int FreezeEpochs, double Lr, int BatchSize, double ValidPct, ulong Seed, int? Threads);
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
     {
         var console = terminal.Out;
-        if (s.Threads is int n) TorchSharp.torch.set_num_threads(n);
-        var sizing = FolderData.Sizing(s.Resize, s.Size, s.MinScale);
-        var block = FolderData.Block(sizing, s.Augment, s.ValidPct, s.Seed);
-        var dls = block.DataLoaders(s.Data, s.BatchSize, s.Seed);
-        foreach (var warning in dls.Warnings)
-            terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
-        console.MarkupLineInterpolated(
-            $"{dls.Train.Items.Count} training and {dls.Valid.Items.Count} validation images, classes {string.Join(", ", dls.Vocab)}; {sizing}{(s.Augment ? " + augmentation" : "")}.");
+        string checkpointFolder = Path.Combine(s.Out, "checkpoint");
+        string recipePath = Path.Combine(checkpointFolder, "recipe.json");
+        string checkpointPath = Path.Combine(checkpointFolder, "learner.bin");
+        if (s.Resume) CheckSameRecipe(recipePath, s.Recipe);
+        var (block, dls) = s.Data.Load(terminal);
 
-        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: s.Seed);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: s.Data.Seed);
         learner.Cancellation = cancellation;
+        if (s.Resume)
+        {
+            learner.LoadCheckpoint(checkpointPath);
+            console.MarkupLineInterpolated($"Resuming from {checkpointPath} after {learner.Recorder.Epochs.Count} finished epochs.");
+        }
+        if (s.Checkpoint)
+        {
+            Directory.CreateDirectory(checkpointFolder);
+            File.WriteAllText(recipePath, s.Recipe);
+            learner.CheckpointPath = checkpointPath;
+        }
         var table = new TrainingTable(console, learner.Metrics);
         learner.Callbacks.Add(table);
         var clock = Stopwatch.StartNew();
         table.Run(() => learner.FineTune(s.Epochs, s.Lr, s.FreezeEpochs));
         double seconds = clock.Elapsed.TotalSeconds;
         if (learner.Recorder.Interrupted)
-            terminal.Error.MarkupLine("[yellow]Stopped:[/] keeping the weights of the last finished epoch.");
+            terminal.Error.MarkupLine(s.Checkpoint
+                ? "[yellow]Stopped:[/] keeping the weights of the last finished epoch; run again with --resume to continue."
+                : "[yellow]Stopped:[/] keeping the weights of the last finished epoch.");
 
         Directory.CreateDirectory(s.Out);
         string modelPath = Path.Combine(s.Out, "model.bin");
@@ -98,7 +80,15 @@ internal static class TrainCommand
         console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {(last is null ? "n/a" : last.Metrics[0].Value.ToString("0.0000"))}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
     }
 
-    /// <summary>Writes DIR/report: metrics.json, the loss plot, the confusion matrix (PNG and text, with per-class scores) and the top losses.</summary>
+    static void CheckSameRecipe(string recipePath, string recipe)
+    {
+        if (!File.Exists(recipePath))
+            throw new FileNotFoundException($"Nothing to resume: no checkpoint in {Path.GetDirectoryName(recipePath)} (train with --checkpoint first).", recipePath);
+        string saved = File.ReadAllText(recipePath);
+        if (saved != recipe)
+            throw new InvalidDataException($"--resume needs the same data and options as the run that saved {recipePath}:{Environment.NewLine}{saved}");
+    }
+
     static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms, double seconds)
     {
         Directory.CreateDirectory(folder);

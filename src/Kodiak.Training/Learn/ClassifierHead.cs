@@ -35,6 +35,9 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         {
             nn.init.kaiming_normal_(lin1.weight);
             nn.init.kaiming_normal_(lin2.weight);
+            // fastai's BatchNorm layers start with a small positive bias.
+            bn1.bias!.fill_(1e-3);
+            bn2.bias!.fill_(1e-3);
         }
     }
 

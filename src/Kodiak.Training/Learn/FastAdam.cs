@@ -183,6 +183,13 @@ public sealed class FastAdam : IDisposable
             }
     }
 
+    /// <summary>Forgets every parameter's moments and step count (fastai's <c>clear_state</c>).</summary>
+    public void ClearState()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ClearStates();
+    }
+
     private IEnumerable<Parameter> AllParameters() => groups.SelectMany(g => g.Decay.Concat(g.NoDecay));
 
     private void ClearStates()

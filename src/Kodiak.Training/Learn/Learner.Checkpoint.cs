@@ -12,7 +12,7 @@ public sealed partial class Learner
     // Which fit of this learner's life is running (FineTune makes two) and how many of its epochs are done.
     int _fitsStarted;
     (int Fit, int EpochsDone) _position;
-    CheckpointState? _resumeAt;
+    (CheckpointState State, AdamMoments?[] Moments)? _resumeAt;
 
     /// <summary>When set, a checkpoint is written to this file after every finished epoch.</summary>
     public string? CheckpointPath { get; set; }
@@ -85,11 +85,11 @@ public sealed partial class Learner
                 moments[i] = new AdamMoments(step, ReadFloats(reader, length), ReadFloats(reader, length));
             }
             Model.load(reader);
-            _optimizer.LoadState(moments);
             random.set_rng_state(tensor(Convert.FromBase64String(state.RandomState)));
             Recorder.Load(state.Losses, state.SmoothLosses, state.LearningRates, [.. state.Epochs.Select(e => e.ToResult())]);
             _dataEpoch = state.DataEpoch;
-            _resumeAt = state;
+            // The moments wait for the fit that resumes: FineTune's freeze and unfreeze clear the optimiser first.
+            _resumeAt = (state, moments);
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidDataException or ArgumentException)
         {
@@ -121,9 +121,10 @@ public sealed partial class Learner
     {
         int fit = _fitsStarted++;
         _position = (fit, 0);
-        if (_resumeAt is not { } at) return 0;
+        if (_resumeAt is not var (at, moments)) return 0;
         if (fit < at.Fit) return null;
         _resumeAt = null;
+        _optimizer.LoadState(moments);
         if (fit > at.Fit) return 0;
         (_lossAverage, _lossCount) = (at.LossAverage, at.LossCount);
         _position = (fit, at.EpochsDone);

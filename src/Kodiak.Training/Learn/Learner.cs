@@ -61,19 +61,26 @@ public sealed partial class Learner : IDisposable
     /// <summary>The optimiser's current learning rate of each parameter group.</summary>
     internal IReadOnlyList<double> GroupLearningRates => _optimizer.Lrs;
 
+    /// <summary>The optimiser's moments, parameter by parameter (null where none yet).</summary>
+    internal IReadOnlyList<AdamMoments?> OptimizerMoments => _optimizer.SaveState();
+
     /// <summary>Trains only the head (and every BatchNorm layer, as fastai's <c>train_bn</c>).</summary>
     public void Freeze() => FreezeTo(_groups.Count - 1);
 
     /// <summary>Trains everything.</summary>
     public void Unfreeze() => FreezeTo(0);
 
-    /// <summary>Freezes the first <paramref name="groups"/> parameter groups, except their BatchNorm parameters.</summary>
+    /// <summary>
+    /// Freezes the first <paramref name="groups"/> parameter groups, except their BatchNorm parameters, and
+    /// clears the optimiser's moments so the next fit starts afresh, as fastai's <c>freeze_to</c> does.
+    /// </summary>
     /// <param name="groups">How many groups, from the input side, to freeze.</param>
     public void FreezeTo(int groups)
     {
         for (int g = 0; g < _groups.Count; g++)
             foreach (var (_, parameter) in _groups[g])
                 parameter.requires_grad = g >= groups || ParamGroup.IsBatchNormOrBias(parameter);
+        _optimizer.ClearState();
     }
 
     /// <summary>
@@ -90,7 +97,8 @@ public sealed partial class Learner : IDisposable
     public void FineTune(int epochs, double baseLr = 2e-3, int freezeEpochs = 1, double lrMult = 100, double pctStart = 0.3, double div = 5)
     {
         Freeze();
-        FitOneCycle(freezeEpochs, baseLr, pctStart: 0.99, phase: "frozen");
+        // fastai passes slice(base_lr): the body's BatchNorm layers (all that trains there) get a tenth of the head's rate.
+        FitOneCycle(freezeEpochs, LrRange.UpTo(baseLr), pctStart: 0.99, phase: "frozen");
         if (Recorder.Interrupted) return;
         baseLr /= 2;
         Unfreeze();
@@ -108,6 +116,8 @@ public sealed partial class Learner : IDisposable
     public void FitOneCycle(int epochs, LrRange lrMax, double pctStart = 0.25, double div = 25, double divFinal = 1e5,
         (double Start, double Middle, double End)? moms = null, string phase = "fit")
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (epochs == 0) return;
         int batches = Dls.Train.Count;
         if (batches == 0)
             throw new InvalidDataException($"The training set ({Dls.Train.Items.Count} images) is smaller than one batch of {Dls.Train.BatchSize}: lower the batch size.");

@@ -71,6 +71,36 @@ public sealed class LearnerTests : IDisposable
     }
 
     [Fact]
+    public void FineTunes_frozen_epoch_gives_the_body_a_tenth_of_the_heads_rate_as_fastais_slice_does()
+    {
+        using var learner = Create();
+        var rates = new RatesDuring(learner, "frozen");
+        learner.Callbacks.Add(rates);
+
+        learner.FineTune(0, baseLr: 2e-3);
+
+        Assert.NotEmpty(rates.Seen);
+        Assert.All(rates.Seen, r =>
+        {
+            Assert.Equal(0.1, r[0] / r[2], 12);
+            Assert.Equal(0.1, r[1] / r[2], 12);
+        });
+    }
+
+    [Fact]
+    public void Freezing_or_unfreezing_clears_the_optimisers_moments()
+    {
+        using var learner = Create();
+        learner.FitOneCycle(1, 1e-3);
+        var saved = learner.OptimizerMoments;
+        Assert.Contains(saved, m => m is not null);
+
+        learner.Unfreeze();
+
+        Assert.All(learner.OptimizerMoments, Assert.Null);
+    }
+
+    [Fact]
     public void FineTune_on_a_tiny_set_lowers_the_validation_loss_and_records_both_phases()
     {
         using var learner = Create(perClass: 8);
@@ -176,6 +206,20 @@ public sealed class LearnerTests : IDisposable
         public void AfterEpoch(EpochResult result)
         {
             if (result.Phase == phase) cancel.Cancel();
+        }
+    }
+
+    sealed class RatesDuring(Learner learner, string phase) : ILearnerCallback
+    {
+        string _phase = "";
+
+        public List<double[]> Seen { get; } = [];
+
+        public void BeforeFit(string phase, int epochs, int batchesPerEpoch) => _phase = phase;
+
+        public void AfterBatch(int epoch, int batch, double smoothLoss)
+        {
+            if (_phase == phase) Seen.Add([.. learner.GroupLearningRates]);
         }
     }
 

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Kodiak.Training;
+using Spectre.Console;
+
+namespace Kodiak.Cli.Commands;
+
+/// <summary><c>kodiak lr-find DATA</c>: fastai's learning-rate finder on a new learner, its suggestions and plot.</summary>
+internal static class LrFindCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var output = new Option<string>("--out") { Description = "The plot of loss against learning rate (PNG).", DefaultValueFactory = _ => "lr_find.png" };
+        var start = new Option<double>("--start") { Description = "First learning rate of the sweep.", DefaultValueFactory = _ => 1e-7 };
+        var end = new Option<double>("--end") { Description = "Last learning rate of the sweep.", DefaultValueFactory = _ => 10 };
+        var iterations = new Option<int>("--iterations") { Description = "Batches in the sweep, at most.", DefaultValueFactory = _ => 100 };
+        var command = new Command("lr-find", "Sweep the learning rate on a new (frozen) learner and suggest one for train --lr.")
+        {
+            output, start, end, iterations,
+        };
+        var dataOptions = new DataSettings.Options(command);
+        command.SetAction(parse =>
+        {
+            // Checked here rather than in a validator, which sees no default values.
+            if (!(parse.GetValue(start) > 0 && parse.GetValue(end) > parse.GetValue(start)) || parse.GetValue(iterations) < 2)
+            {
+                terminal.Fail("The sweep needs 0 < --start < --end and at least 2 --iterations.");
+                return 1;
+            }
+            var data = dataOptions.Read(parse);
+            string plot = parse.GetValue(output)!;
+            return terminal.RunStoppable(stop =>
+            {
+                var (_, dls) = data.Load(terminal);
+                using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: data.Seed);
+                learner.Cancellation = stop;
+                var found = learner.LrFind(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations));
+                found.Plot(plot);
+                terminal.Out.MarkupLineInterpolated(
+                    $"Suggested learning rate: [bold]{found.Valley:0.##e0}[/] (valley); steep {found.Steep:0.##e0}, minimum/10 {found.Minimum:0.##e0}. Swept {found.LearningRates.Count} batches; plot: {plot}");
+            });
+        });
+        return command;
+    }
+}
