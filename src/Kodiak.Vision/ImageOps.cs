@@ -1,19 +1,12 @@
-using SkiaSharp;
 
 namespace Kodiak.Vision;
 
 /// <summary>Resampling and cropping of <see cref="RgbImage"/>; each returns a new image and leaves the input alone.</summary>
 public static class ImageOps
 {
-    // Mitchell is the usual sharp-but-not-ringing choice for enlarging.
-    private static readonly SKSamplingOptions Upscale = new(SKCubicResampler.Mitchell);
-
-    // Trilinear over mipmaps averages every source pixel, so large reductions do not alias.
-    private static readonly SKSamplingOptions Downscale = new(SKFilterMode.Linear, SKMipmapMode.Linear);
-
     /// <summary>
-    /// Resamples to exactly <paramref name="width"/> × <paramref name="height"/> (aspect ratio not kept):
-    /// antialiased trilinear filtering when shrinking, Mitchell cubic when enlarging; never nearest-neighbour.
+    /// Resamples to exactly <paramref name="width"/> × <paramref name="height"/> (aspect ratio not kept) with
+    /// Pillow's bilinear filter, as fastai does: antialiased when shrinking, smooth when enlarging.
     /// </summary>
     /// <param name="image">The image to resample.</param>
     /// <param name="width">Output width, at least 1.</param>
@@ -23,24 +16,7 @@ public static class ImageOps
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
-        if (width == image.Width && height == image.Height)
-        {
-            return new RgbImage(width, height, (byte[])image.Pixels.Clone());
-        }
-
-        bool enlarging = width >= image.Width && height >= image.Height;
-        using RgbaBuffer source = RgbaBuffer.FromRgb(image);
-        using var destination = new RgbaBuffer(source.Info.WithSize(width, height));
-        using (SKPixmap from = source.ToPixmap())
-        using (SKPixmap to = destination.ToPixmap())
-        {
-            if (!from.ScalePixels(to, enlarging ? Upscale : Downscale))
-            {
-                throw new InvalidOperationException($"Skia could not resize {image.Width}×{image.Height} to {width}×{height}.");
-            }
-        }
-
-        return destination.ToRgb();
+        return BilinearResampler.Resize(image, width, height);
     }
 
     /// <summary>Resamples keeping the aspect ratio so that the shorter side becomes <paramref name="shortSide"/>.</summary>

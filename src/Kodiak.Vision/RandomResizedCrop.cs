@@ -57,14 +57,17 @@ public sealed class RandomResizedCrop : IItemTransform
     /// <inheritdoc/>
     /// <remarks>
     /// Conservative, since it cannot know whether the item is for training: the shorter side at least
-    /// <see cref="ValidationSize"/>, so validation never enlarges and a training crop of the whole image does not
-    /// either. Small training crops are still enlarged, as they would be from the full-size image.
+    /// <see cref="ValidationSize"/>, so validation never enlarges, and large enough that even the smallest
+    /// training crop (area <see cref="MinScale"/>, the most elongated ratio) is not enlarged by the reduced
+    /// decode — it is cut from pixels as good as the full-size image's at the size the model sees.
     /// </remarks>
     public (int MinWidth, int MinHeight) DecodeSize(int sourceWidth, int sourceHeight)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sourceWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sourceHeight, 1);
-        return ImageOps.AspectSize(sourceWidth, sourceHeight, ValidationSize, ValidationSize, cover: true);
+        double narrowest = Math.Min(Ratio.Min, 1 / Ratio.Max);
+        int side = Math.Max(ValidationSize, (int)Math.Ceiling(Size / Math.Sqrt(MinScale * narrowest)));
+        return ImageOps.AspectSize(sourceWidth, sourceHeight, side, side, cover: true);
     }
 
     /// <inheritdoc/>

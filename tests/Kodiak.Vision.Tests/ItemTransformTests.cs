@@ -260,10 +260,21 @@ public sealed class ItemTransformTests : IDisposable
         Assert.Equal(ImageOps.Resize(ImageOps.Crop(image, 0, 25, 100, 50), 32, 32).Pixels, result.Pixels);
     }
 
-    [Fact]
-    public void RandomResizedCrop_DecodeSize_KeepsTheShortSideAtTheValidationSize()
+    [Theory]
+    [InlineData(0.08)]
+    [InlineData(0.5)]
+    [InlineData(1.0)]
+    public void RandomResizedCrop_DecodeSize_NeverMakesAValidationImageOrTheSmallestTrainingCropEnlarge(double minScale)
     {
-        Assert.Equal((203, 152), new RandomResizedCrop(128).DecodeSize(2000, 1500));
+        var crop = new RandomResizedCrop(128, minScale);
+
+        var (width, height) = crop.DecodeSize(4000, 3000);
+
+        Assert.True(Math.Min(width, height) >= crop.ValidationSize, $"{width}×{height}");
+        // The smallest, most elongated crop: area minScale·w·h at ratio 3/4 (or 4/3); its short side.
+        double shortSide = Math.Sqrt(minScale * width * height * 3 / 4);
+        Assert.True(shortSide >= 128 - 0.5, $"{width}×{height} gives a {shortSide:0.0}-pixel crop");
+        Assert.True(width < 4000, "a reduced decode was still possible");
     }
 
     [Fact]
