@@ -16,8 +16,8 @@ internal static class DataLoaderBenchmark
 
     public static int Run(string[] args)
     {
-        string folder = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Path.Combine("..", "shared", "data", "clipart3");
-        int batchSize = Option(args, "--batch-size", 64), epochs = Option(args, "--epochs", 2), steps = Option(args, "--steps", 3);
+        string folder = Cli.DataFolder(args);
+        int batchSize = Cli.Option(args, "--batch-size", 64), epochs = Cli.Option(args, "--epochs", 2), steps = Cli.Option(args, "--steps", 3);
         if (!Directory.Exists(folder))
         {
             Console.Error.WriteLine($"dataloader: data folder not found: '{folder}'");
@@ -70,11 +70,5 @@ internal static class DataLoaderBenchmark
             optimizer.step();
         }
         return steps * batchSize / clock.Elapsed.TotalSeconds;
-    }
-
-    static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int value) && value > 0 ? value : fallback;
     }
 }

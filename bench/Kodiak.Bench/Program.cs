@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
+    "train" => TrainBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +23,10 @@ static int Usage()
                                          images/s of augmented 224-px training batches from the
                                          DataLoaders vs images/s of a ResNet18 forward+backward step.
                                          FOLDER defaults to ../shared/data/clipart3.
+          train [FOLDER] [--size 224] [--batch-size 64] [--steps 4]
+                                         training images/s of the Learner's unfrozen one-cycle epoch
+                                         (loading and augmentation included) vs a bare TorchSharp
+                                         forward/backward/AdamW loop on the same model, before and after.
         """);
     return 2;
 }

@@ -1,0 +1,16 @@
+namespace Kodiak.Bench;
+
+/// <summary>The benchmarks' shared argument conventions: an optional data folder first, then <c>--name value</c> options.</summary>
+internal static class Cli
+{
+    /// <summary>The first argument when it is not an option; otherwise the shared clip-art data set.</summary>
+    public static string DataFolder(string[] args) =>
+        args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : Path.Combine("..", "shared", "data", "clipart3");
+
+    /// <summary>A positive integer option, or <paramref name="fallback"/>.</summary>
+    public static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int value) && value > 0 ? value : fallback;
+    }
+}
