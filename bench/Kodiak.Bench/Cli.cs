@@ -1,3 +1,6 @@
+using Kodiak.Training;
+using Kodiak.Vision;
+
 namespace Kodiak.Bench;
 
 /// <summary>The benchmarks' shared argument conventions: an optional data folder first, then <c>--name value</c> options.</summary>
@@ -12,5 +15,20 @@ internal static class Cli
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int value) && value > 0 ? value : fallback;
+    }
+
+    /// <summary>
+    /// The book's training data on <paramref name="folder"/>: random-crop at <paramref name="size"/>, fastai's
+    /// augmentation, a 20% random split; prints one line describing the run.
+    /// </summary>
+    public static DataLoaders TrainingData(string folder, int size, double minScale, int batchSize)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"data folder not found: '{folder}'");
+        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
+            [new RandomResizedCrop(size, minScale)], [Augment.Default()]);
+        var dls = block.DataLoaders(folder, batchSize);
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {TorchSharp.torch.get_num_threads()} libtorch threads; data: {folder}, " +
+            $"{dls.Train.Items.Count} training images, batch {batchSize}, {size} px");
+        return dls;
     }
 }
