@@ -46,7 +46,7 @@ internal sealed class SearchApi
         catch (JsonException e)
         {
             string start = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 60)).ReplaceLineEndings(" ");
-            throw new ImageSearchException($"{Provider} answered {url} with something that is not JSON (it starts \"{start}\").", e);
+            throw new ImageSearchException($"{Provider} answered {url.GetLeftPart(UriPartial.Path)} with something that is not JSON (it starts \"{start}\").", e);
         }
     }
 
