@@ -1,3 +1,4 @@
+using Kodiak.Gathering;
 using Spectre.Console;
 
 namespace Kodiak.Cli;
@@ -35,8 +36,8 @@ internal sealed class Terminal
     public void Fail(string message) => Error.MarkupLineInterpolated($"[red]error:[/] {message}");
 
     /// <summary>
-    /// Runs a command's work, turning errors about the user's files and folders into a plain message
-    /// and exit code 1; anything else is a bug and keeps its stack trace.
+    /// Runs a command's work, turning errors about the user's files and folders (or a search provider
+    /// that cannot be used) into a plain message and exit code 1; anything else is a bug and keeps its stack trace.
     /// </summary>
     public int Run(Action action)
     {
@@ -45,7 +46,7 @@ internal sealed class Terminal
             action();
             return 0;
         }
-        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException or ImageSearchException)
         {
             Fail(e.Message);
             return 1;
