@@ -48,7 +48,7 @@ public interface IDownloadProgress
 /// <summary>
 /// Downloads images into a folder: several at a time, each fetched by a <see cref="Fetcher"/> (time limit, retries,
 /// redirects, size cap), its type decided by its bytes, decoded with Kodiak.Vision before it is kept, dropped when the
-/// same bytes were already kept, saved as <c>00000001.jpg</c>-style names, and recorded in the folder's <c>manifest.jsonl</c>.
+/// same bytes were already kept, saved as <c>00000001.jpg</c>-style names numbered in list order, and recorded in the folder's <c>manifest.jsonl</c>.
 /// URLs already in the manifest are skipped, so a re-run resumes and a finished folder is left as it is.
 /// </summary>
 public sealed class ImageDownloader(Fetcher fetcher)
@@ -88,9 +88,9 @@ public sealed class ImageDownloader(Fetcher fetcher)
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = fetcher.Options.Parallelism, CancellationToken = cancellation };
         try
         {
-            await Parallel.ForEachAsync(todo, parallel, async (item, token) =>
+            await Parallel.ForEachAsync(todo.Select((item, position) => (item, position)), parallel, async (next, token) =>
             {
-                var entry = await DownloadOneAsync(item, manifest, kept, token);
+                var entry = await DownloadOneAsync(next.item, next.position, manifest, kept, token);
                 manifest.Append(entry);
                 counts.AddOrUpdate(entry.Status, 1, (_, n) => n + 1);
                 progress?.Finished(label, entry);
@@ -105,7 +105,7 @@ public sealed class ImageDownloader(Fetcher fetcher)
             counts.GetValueOrDefault(DownloadStatus.Kept), counts.GetValueOrDefault(DownloadStatus.Duplicate), counts.GetValueOrDefault(DownloadStatus.Failed));
     }
 
-    async Task<ManifestEntry> DownloadOneAsync(DownloadItem item, Manifest manifest, KeptImages kept, CancellationToken cancellation)
+    async Task<ManifestEntry> DownloadOneAsync(DownloadItem item, int position, Manifest manifest, KeptImages kept, CancellationToken cancellation)
     {
         var entry = new ManifestEntry(item.Url, item.Provider, item.Query, item.Licence, item.Creator, item.SourcePage, null, DownloadStatus.Failed, null, null);
         if (!Uri.TryCreate(item.Url, UriKind.Absolute, out var url))
@@ -124,10 +124,10 @@ public sealed class ImageDownloader(Fetcher fetcher)
             return entry with { Reason = problem };
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(fetched.Body));
         var format = ImageDecoder.Identify(fetched.Body).Format;
-        var (name, duplicateOf) = kept.Claim(sha256, manifest, Extension(format));
-        if (duplicateOf is not null)
+        string name = manifest.ImageName(position, Extension(format));
+        if (kept.Claim(sha256, manifest.Folder, name) is { } duplicateOf)
             return entry with { Sha256 = sha256, Status = DownloadStatus.Duplicate, Reason = $"same image as {duplicateOf}" };
-        await using (var file = new FileStream(Path.Combine(manifest.Folder, name!), FileMode.CreateNew, FileAccess.Write))
+        await using (var file = new FileStream(Path.Combine(manifest.Folder, name), FileMode.CreateNew, FileAccess.Write))
             await file.WriteAsync(fetched.Body, CancellationToken.None);
         return entry with { Sha256 = sha256, Status = DownloadStatus.Kept, File = name };
     }
@@ -179,16 +179,15 @@ internal sealed class KeptImages
         return kept;
     }
 
-    /// <summary>Either a fresh file name for new bytes, or where the same bytes were kept already.</summary>
-    public (string? Name, string? DuplicateOf) Claim(string sha256, Manifest manifest, string extension)
+    /// <summary>Records new bytes as kept in <paramref name="folder"/>/<paramref name="name"/> and returns null, or returns where the same bytes were kept already.</summary>
+    public string? Claim(string sha256, string folder, string name)
     {
         lock (_gate)
         {
             if (_where.TryGetValue(sha256, out var existing))
-                return (null, existing);
-            string name = manifest.NextFileName(extension);
-            _where[sha256] = _prefixes.GetValueOrDefault(Path.GetFullPath(manifest.Folder), "") + name;
-            return (name, null);
+                return existing;
+            _where[sha256] = _prefixes.GetValueOrDefault(Path.GetFullPath(folder), "") + name;
+            return null;
         }
     }
 }

@@ -58,7 +58,7 @@ internal sealed partial class Manifest : IDisposable
     readonly StreamWriter _writer;
     readonly HashSet<string> _urls;
     readonly Lock _gate = new();
-    int _lastNumber;
+    readonly int _lastNumber;
 
     Manifest(string folder, IReadOnlyList<ManifestEntry> entries)
     {
@@ -112,18 +112,11 @@ internal sealed partial class Manifest : IDisposable
     /// <summary>True when the URL was already tried in an earlier run, whatever came of it.</summary>
     internal bool Contains(string url) => _urls.Contains(url);
 
-    /// <summary>Reserves the next free file name with <paramref name="extension"/>, e.g. <c>00000007.jpg</c>.</summary>
-    internal string NextFileName(string extension)
-    {
-        lock (_gate)
-        {
-            string name;
-            do
-                name = $"{++_lastNumber:D8}{extension}";
-            while (System.IO.File.Exists(Path.Combine(Folder, name)));
-            return name;
-        }
-    }
+    /// <summary>
+    /// The name of the <paramref name="position"/>-th URL (from 0) of this run: numbers continue after every numbered file
+    /// already in the folder, in list order as fastai's <c>download_images</c> does, so a failure leaves a gap.
+    /// </summary>
+    internal string ImageName(int position, string extension) => $"{_lastNumber + position + 1:D8}{extension}";
 
     internal void Append(ManifestEntry entry)
     {

@@ -189,6 +189,20 @@ public sealed class ImageDownloaderTests(Web web) : IClassFixture<Web>, IDisposa
     }
 
     [Fact]
+    public async Task Files_are_numbered_in_list_order_whatever_finishes_first_and_a_failure_leaves_a_gap()
+    {
+        var names = web.Samples(2, skip: 32);
+        var first = Server.Hostile("slow.jpg?ms=300"); // the first in the list finishes last
+
+        await Downloader().DownloadAsync(Out, [new DownloadItem(first), new DownloadItem(Server.Hostile("missing.jpg")), new DownloadItem(Server.Image(names[1]))]);
+
+        var byUrl = ImageDownloader.ReadManifest(Out).ToDictionary(e => e.Url, e => e.File);
+        Assert.Equal("00000001.jpg", byUrl[first]);
+        Assert.Null(byUrl[Server.Hostile("missing.jpg")]);
+        Assert.Equal("00000003.jpg", byUrl[Server.Image(names[1])]);
+    }
+
+    [Fact]
     public async Task A_file_already_in_the_folder_is_never_overwritten()
     {
         _temp.Write(Path.Combine("out", "00000001.jpg"), TestImages.Text("the user's own file"));

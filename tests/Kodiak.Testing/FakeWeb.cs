@@ -46,8 +46,8 @@ public sealed class FakeWeb : IAsyncDisposable
     /// <summary>Results per page, for every provider.</summary>
     public int PageSize { get; set; } = 3;
 
-    /// <summary>How long <c>slow.jpg</c> takes to start answering.</summary>
-    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>How long <c>slow.jpg</c> takes to start answering, unless its query says <c>?ms=N</c>.</summary>
+    public static readonly TimeSpan SlowDelay = TimeSpan.FromSeconds(20);
 
     public static async Task<FakeWeb> StartAsync()
     {
@@ -166,7 +166,7 @@ public sealed class FakeWeb : IAsyncDisposable
         switch (path)
         {
             case "/slow.jpg":
-                await Task.Delay(SlowDelay, context.RequestAborted);
+                await Task.Delay(q.ContainsKey("ms") ? TimeSpan.FromMilliseconds(Int(q["ms"], 0)) : SlowDelay, context.RequestAborted);
                 await Bytes(response, "image/jpeg", first);
                 return;
             case "/missing.jpg":
