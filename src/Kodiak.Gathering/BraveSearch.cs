@@ -23,11 +23,12 @@ internal sealed class BraveSearch(SearchApi api, string key) : IImageSearch
         var answer = await api.GetJsonAsync(
             string.Create(CultureInfo.InvariantCulture, $"res/v1/images/search?q={EscapeDataString(query)}&count={Math.Min(max, PageLimit)}"),
             cancellation, ("X-Subscription-Token", key), ("Accept", "application/json"));
-        foreach (var item in answer.Items("results").Take(max))
-        {
-            if (item.Text("properties", "url") is not { } url) continue;
-            yield return new ImageResult(url, item.Text("thumbnail", "src"), item.Int("properties", "width"), item.Int("properties", "height"),
-                null, null, item.Text("url"));
-        }
+        var results =
+            from item in answer.Items("results")
+            let url = item.Text("properties", "url")
+            where url is not null
+            select new ImageResult(url, item.Text("thumbnail", "src"), item.Int("properties", "width"), item.Int("properties", "height"), null, null, item.Text("url"));
+        foreach (var result in results.Take(max))
+            yield return result;
     }
 }

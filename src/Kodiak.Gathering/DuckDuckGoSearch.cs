@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using static System.Uri;
 
@@ -8,8 +9,8 @@ namespace Kodiak.Gathering;
 /// <summary>
 /// DuckDuckGo images, no key. There is no documented API: the page <c>/?q=…&amp;iax=images&amp;ia=images</c> carries a
 /// <c>vqd</c> token, and <c>/i.js?q=…&amp;vqd=…&amp;o=json</c> answers <c>{"results":[{"image","thumbnail","url","width","height"}],"next":"i.js?…"}</c>,
-/// only with a Referer. Shape checked against the widely used clients (deepanprabhu/duckduckgo-images-api and the
-/// fastai course's ddg search). DuckDuckGo often answers 403 to automated use: that is retried with backoff, and said.
+/// only with a Referer. Shape checked against widely used clients (deepanprabhu/duckduckgo-images-api and its forks).
+/// DuckDuckGo often answers 403 to automated use: that is retried with backoff, said on each retry, and explained if it persists.
 /// </summary>
 internal sealed partial class DuckDuckGoSearch(SearchApi api) : IImageSearch
 {
@@ -24,22 +25,26 @@ internal sealed partial class DuckDuckGoSearch(SearchApi api) : IImageSearch
     {
         (string, string)[] referer = [("Referer", api.Url("").AbsoluteUri)];
         string token = await TokenAsync(query, referer, cancellation);
-        string? next = $"i.js?l=us-en&o=json&q={EscapeDataString(query)}&vqd={EscapeDataString(token)}&f=,,,,,&p=1";
-        while (next is not null)
-        {
-            var (url, body) = await Get(next, referer, cancellation);
-            var page = api.Parse(url, body);
-            int count = 0;
-            foreach (var item in page.Items("results"))
+        var pages = Paging.Pages(
+            $"i.js?l=us-en&o=json&q={EscapeDataString(query)}&vqd={EscapeDataString(token)}&f=,,,,,&p=1",
+            async (next, c) =>
             {
-                if (item.Text("image") is not { } image) continue;
-                count++;
-                yield return new ImageResult(image, item.Text("thumbnail"), item.Int("width"), item.Int("height"), null, null, item.Text("url"));
-            }
-
-            next = count > 0 && page.Text("next") is { } more ? (more.Contains("vqd=") ? more : $"{more}&vqd={EscapeDataString(token)}") : null;
-        }
+                var (url, body) = await Get(next, referer, c);
+                return api.Parse(url, body);
+            },
+            Read,
+            // "next" is relative and may leave out the token.
+            (answer, _) => answer.Text("next") is { } more ? (true, more.Contains("vqd=") ? more : $"{more}&vqd={EscapeDataString(token)}") : (false, ""),
+            cancellation);
+        await foreach (var result in pages)
+            yield return result;
     }
+
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from item in answer.Items("results")
+        let image = item.Text("image")
+        where image is not null
+        select new ImageResult(image, item.Text("thumbnail"), item.Int("width"), item.Int("height"), null, null, item.Text("url"));
 
     async Task<string> TokenAsync(string query, (string, string)[] referer, CancellationToken cancellation)
     {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
+using System.Text.Json;
 using static System.Uri;
 
 namespace Kodiak.Gathering;
@@ -28,34 +28,29 @@ internal sealed class FlickrSearch(SearchApi api, string key) : IImageSearch
     public string Name => "flickr";
 
     public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default) =>
-        Pages(query, Math.Min(max, PageLimit), cancellation).Take(max);
+        Paging.Pages(1,
+            (page, c) => GetPageAsync(query, Math.Min(max, PageLimit), page, c),
+            Read,
+            (answer, page) => (page < (answer.Int("photos", "pages") ?? 0), page + 1),
+            cancellation).Take(max);
 
-    async IAsyncEnumerable<ImageResult> Pages(string query, int pageSize, [EnumeratorCancellation] CancellationToken cancellation)
+    async Task<JsonElement> GetPageAsync(string query, int pageSize, int page, CancellationToken cancellation)
     {
-        for (int page = 1; ; page++)
-        {
-            var answer = await api.GetJsonAsync(string.Create(CultureInfo.InvariantCulture,
-                $"services/rest/?method=flickr.photos.search&api_key={EscapeDataString(key)}&text={EscapeDataString(query)}&extras=url_l,url_o,owner_name,license&sort=relevance&content_type=1&media=photos&per_page={pageSize}&page={page}&format=json&nojsoncallback=1"), cancellation);
-            if (answer.Text("stat") == "fail")
-            {
-                string message = answer.Text("message") ?? "no message";
-                if (answer.Text("code") == InvalidKeyCode) throw api.RejectedKey(message);
-                throw new ImageSearchException($"flickr refused the search: {message}");
-            }
-
-            int count = 0;
-            foreach (var photo in answer.Items("photos", "photo"))
-            {
-                // The large size suits training; the original only when there is no large one.
-                string suffix = photo.Text("url_l") is not null ? "l" : "o";
-                if (photo.Text($"url_{suffix}") is not { } url) continue;
-                count++;
-                string? licence = photo.Int("license") is int id ? (id >= 0 && id < Licences.Length ? Licences[id] : $"Flickr licence {id}") : null;
-                string? sourcePage = photo.Text("owner") is { } owner && photo.Text("id") is { } photoId ? $"https://www.flickr.com/photos/{owner}/{photoId}" : null;
-                yield return new ImageResult(url, null, photo.Int($"width_{suffix}"), photo.Int($"height_{suffix}"), licence, photo.Text("ownername"), sourcePage);
-            }
-
-            if (count == 0 || page >= (answer.Int("photos", "pages") ?? 0)) yield break;
-        }
+        var answer = await api.GetJsonAsync(string.Create(CultureInfo.InvariantCulture,
+            $"services/rest/?method=flickr.photos.search&api_key={EscapeDataString(key)}&text={EscapeDataString(query)}&extras=url_l,url_o,owner_name,license&sort=relevance&content_type=1&media=photos&per_page={pageSize}&page={page}&format=json&nojsoncallback=1"),
+            cancellation);
+        if (answer.Text("stat") != "fail") return answer;
+        string message = answer.Text("message") ?? "no message";
+        throw answer.Text("code") == InvalidKeyCode ? api.RejectedKey(message) : new ImageSearchException($"flickr refused the search: {message}");
     }
+
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from photo in answer.Items("photos", "photo")
+        // The large size suits training; the original only when there is no large one.
+        let size = photo.Text("url_l") is not null ? "l" : "o"
+        let url = photo.Text($"url_{size}")
+        where url is not null
+        let licence = photo.Int("license") is int id ? (id >= 0 && id < Licences.Length ? Licences[id] : $"Flickr licence {id}") : null
+        let page = photo.Text("owner") is { } owner && photo.Text("id") is { } photoId ? $"https://www.flickr.com/photos/{owner}/{photoId}" : null
+        select new ImageResult(url, null, photo.Int($"width_{size}"), photo.Int($"height_{size}"), licence, photo.Text("ownername"), page);
 }

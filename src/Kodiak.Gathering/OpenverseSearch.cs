@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
+using System.Text.Json;
 using static System.Uri;
 
 namespace Kodiak.Gathering;
@@ -20,26 +20,21 @@ internal sealed class OpenverseSearch(SearchApi api, string? token) : IImageSear
 
     public string Name => "openverse";
 
-    public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default) =>
-        Pages(query, Math.Min(max, PageLimit), cancellation).Take(max);
-
-    async IAsyncEnumerable<ImageResult> Pages(string query, int pageSize, [EnumeratorCancellation] CancellationToken cancellation)
+    public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default)
     {
         (string, string)[] headers = token is null ? [] : [("Authorization", $"Bearer {token}")];
-        for (int page = 1; ; page++)
-        {
-            var answer = await api.GetJsonAsync(
-                string.Create(CultureInfo.InvariantCulture, $"v1/images/?q={EscapeDataString(query)}&page={page}&page_size={pageSize}"), cancellation, headers);
-            int count = 0;
-            foreach (var item in answer.Items("results"))
-            {
-                if (item.Text("url") is not { } url) continue;
-                count++;
-                string? licence = item.Text("license") is { } code ? $"{code} {item.Text("license_version")}".TrimEnd() : null;
-                yield return new ImageResult(url, item.Text("thumbnail"), item.Int("width"), item.Int("height"), licence, item.Text("creator"), item.Text("foreign_landing_url"));
-            }
-
-            if (count == 0 || page >= (answer.Int("page_count") ?? 0)) yield break;
-        }
+        return Paging.Pages(1,
+            (page, c) => api.GetJsonAsync(string.Create(CultureInfo.InvariantCulture,
+                $"v1/images/?q={EscapeDataString(query)}&page={page}&page_size={Math.Min(max, PageLimit)}"), c, headers),
+            Read,
+            (answer, page) => (page < (answer.Int("page_count") ?? 0), page + 1),
+            cancellation).Take(max);
     }
+
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from item in answer.Items("results")
+        let url = item.Text("url")
+        where url is not null
+        let licence = item.Text("license") is { } code ? $"{code} {item.Text("license_version")}".TrimEnd() : null
+        select new ImageResult(url, item.Text("thumbnail"), item.Int("width"), item.Int("height"), licence, item.Text("creator"), item.Text("foreign_landing_url"));
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
+using System.Text.Json;
 using static System.Uri;
 
 namespace Kodiak.Gathering;
@@ -20,26 +20,17 @@ internal sealed class PexelsSearch(SearchApi api, string key) : IImageSearch
     public string Name => "pexels";
 
     public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default) =>
-        Pages(query, Math.Min(max, PageLimit), cancellation).Take(max);
+        Paging.Pages(1,
+            (page, c) => api.GetJsonAsync(string.Create(CultureInfo.InvariantCulture,
+                $"v1/search?query={EscapeDataString(query)}&per_page={Math.Min(max, PageLimit)}&page={page}"), c, ("Authorization", key)),
+            Read,
+            // next_page is an absolute URL on Pexels' own host; counting pages keeps --endpoint in force.
+            (answer, page) => (answer.Text("next_page") is not null, page + 1),
+            cancellation).Take(max);
 
-    async IAsyncEnumerable<ImageResult> Pages(string query, int pageSize, [EnumeratorCancellation] CancellationToken cancellation)
-    {
-        for (int page = 1; ; page++)
-        {
-            var answer = await api.GetJsonAsync(
-                string.Create(CultureInfo.InvariantCulture, $"v1/search?query={EscapeDataString(query)}&per_page={pageSize}&page={page}"),
-                cancellation, ("Authorization", key));
-            int count = 0;
-            foreach (var photo in answer.Items("photos"))
-            {
-                if (photo.Text("src", "original") is not { } url) continue;
-                count++;
-                yield return new ImageResult(url, photo.Text("src", "medium"), photo.Int("width"), photo.Int("height"),
-                    "Pexels License", photo.Text("photographer"), photo.Text("url"));
-            }
-
-            // Pexels' next_page is an absolute URL on its own host; follow the page number so --endpoint is kept.
-            if (count == 0 || answer.Text("next_page") is null) yield break;
-        }
-    }
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from photo in answer.Items("photos")
+        let url = photo.Text("src", "original")
+        where url is not null
+        select new ImageResult(url, photo.Text("src", "medium"), photo.Int("width"), photo.Int("height"), "Pexels License", photo.Text("photographer"), photo.Text("url"));
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using static System.Uri;
 
@@ -22,36 +22,37 @@ internal sealed partial class WikimediaSearch(SearchApi api) : IImageSearch
 
     public string Name => "wikimedia";
 
-    public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default) =>
-        Pages(query, Math.Min(max, PageLimit), cancellation).Take(max);
-
-    async IAsyncEnumerable<ImageResult> Pages(string query, int pageSize, [EnumeratorCancellation] CancellationToken cancellation)
+    public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default)
     {
         string request = string.Create(CultureInfo.InvariantCulture,
-            $"w/api.php?action=query&format=json&formatversion=2&generator=search&gsrsearch={EscapeDataString(query)}&gsrnamespace=6&gsrlimit={pageSize}&prop=imageinfo&iiprop=url|size|extmetadata&iiurlwidth=320&iiextmetadatafilter=LicenseShortName|Artist");
-        string resume = "";
-        while (true)
-        {
-            var answer = await api.GetJsonAsync(request + resume, cancellation);
-            if (answer.Text("error", "info") is { } error)
-                throw new ImageSearchException($"wikimedia refused the search: {error}");
-            // Generator results come unordered; "index" is the search rank.
-            var pages = answer.Items("query", "pages").OrderBy(p => p.Int("index") ?? int.MaxValue).ToList();
-            foreach (var page in pages)
-            {
-                var info = page.Items("imageinfo").FirstOrDefault();
-                if (info.Text("url") is not { } url) continue;
-                string? artist = info.Text("extmetadata", "Artist", "value") is { } html ? PlainText(html) : null;
-                yield return new ImageResult(url, info.Text("thumburl"), info.Int("width"), info.Int("height"),
-                    info.Text("extmetadata", "LicenseShortName", "value"), artist, info.Text("descriptionurl"));
-            }
+            $"w/api.php?action=query&format=json&formatversion=2&generator=search&gsrsearch={EscapeDataString(query)}&gsrnamespace=6&gsrlimit={Math.Min(max, PageLimit)}&prop=imageinfo&iiprop=url|size|extmetadata&iiurlwidth=320&iiextmetadatafilter=LicenseShortName|Artist");
+        return Paging.Pages("", (resume, c) => GetPageAsync(request + resume, c), Read, (answer, _) => Continue(answer), cancellation).Take(max);
+    }
 
-            if (pages.Count == 0 || answer.Get("continue") is not { } more) yield break;
-            var next = new StringBuilder();
-            foreach (var field in more.EnumerateObject())
-                next.Append('&').Append(EscapeDataString(field.Name)).Append('=').Append(EscapeDataString(field.Value.ToString()));
-            resume = next.ToString();
-        }
+    async Task<JsonElement> GetPageAsync(string request, CancellationToken cancellation)
+    {
+        var answer = await api.GetJsonAsync(request, cancellation);
+        return answer.Text("error", "info") is { } error ? throw new ImageSearchException($"wikimedia refused the search: {error}") : answer;
+    }
+
+    /// <summary>Generator results come unordered; "index" is the search rank.</summary>
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from page in answer.Items("query", "pages")
+        orderby page.Int("index") ?? int.MaxValue
+        let info = page.Items("imageinfo").FirstOrDefault()
+        let url = info.Text("url")
+        where url is not null
+        let artist = info.Text("extmetadata", "Artist", "value") is { } html ? PlainText(html) : null
+        select new ImageResult(url, info.Text("thumburl"), info.Int("width"), info.Int("height"),
+            info.Text("extmetadata", "LicenseShortName", "value"), artist, info.Text("descriptionurl"));
+
+    static (bool More, string Next) Continue(JsonElement answer)
+    {
+        if (answer.Get("continue") is not { } fields) return (false, "");
+        var next = new StringBuilder();
+        foreach (var field in fields.EnumerateObject())
+            next.Append('&').Append(EscapeDataString(field.Name)).Append('=').Append(EscapeDataString(field.Value.ToString()));
+        return (true, next.ToString());
     }
 
     /// <summary>Commons gives the artist as HTML (usually a link); keep the words.</summary>
