@@ -103,11 +103,11 @@ public sealed class Fetcher : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new TransientFailure($"cannot connect ({e.Message})");
+            throw new TransientFailure($"cannot connect ({e.GetBaseException().Message})");
         }
         catch (IOException e)
         {
-            throw new TransientFailure($"connection lost ({e.Message})");
+            throw new TransientFailure($"connection lost ({e.GetBaseException().Message})");
         }
     }
 
