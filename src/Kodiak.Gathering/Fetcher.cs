@@ -92,26 +92,26 @@ public sealed class Fetcher : IDisposable
                     continue;
                 }
 
-                CheckStatus(response, settings);
+                CheckStatus(url, response, settings);
                 byte[] body = await ReadCappedAsync(response, settings.MaxBytes, timeout.Token);
                 return new Fetched(current, response.Content.Headers.ContentType?.MediaType, body);
             }
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            throw new TransientFailure(string.Create(CultureInfo.InvariantCulture, $"timed out after {Options.Timeout.TotalSeconds:0.##} s"));
+            throw new TransientFailure(url, string.Create(CultureInfo.InvariantCulture, $"timed out after {Options.Timeout.TotalSeconds:0.##} s"));
         }
         catch (HttpRequestException e)
         {
-            throw new TransientFailure($"cannot connect ({e.GetBaseException().Message})");
+            throw new TransientFailure(url, $"cannot connect ({e.GetBaseException().Message})");
         }
         catch (IOException e)
         {
-            throw new TransientFailure($"connection lost ({e.GetBaseException().Message})");
+            throw new TransientFailure(url, $"connection lost ({e.GetBaseException().Message})");
         }
     }
 
-    void CheckStatus(HttpResponseMessage response, FetchSettings settings)
+    void CheckStatus(Uri url, HttpResponseMessage response, FetchSettings settings)
     {
         var status = response.StatusCode;
         if (response.IsSuccessStatusCode) return;
@@ -121,7 +121,7 @@ public sealed class Fetcher : IDisposable
             || (status == HttpStatusCode.Forbidden && settings.RetryForbidden);
         if (!transient)
             throw new FetchException(reason, status);
-        throw new TransientFailure(reason, status, RetryAfter(response));
+        throw new TransientFailure(url, reason, status, RetryAfter(response));
     }
 
     TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
@@ -169,7 +169,7 @@ public sealed class Fetcher : IDisposable
             {
                 if (args.Outcome.Exception is TransientFailure failure)
                     options.Notice?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                        $"{failure.Reason}; retry {args.AttemptNumber + 1} of {options.Retries} in {args.RetryDelay.TotalSeconds:0.#} s"));
+                        $"{failure.Where}: {failure.Reason}; retry {args.AttemptNumber + 1} of {options.Retries} in {args.RetryDelay.TotalSeconds:0.#} s"));
                 return ValueTask.CompletedTask;
             },
         }).Build();
@@ -184,8 +184,11 @@ public sealed class Fetcher : IDisposable
         : string.Create(CultureInfo.InvariantCulture, $"{bytes} bytes");
 
     /// <summary>A failure worth another try; becomes a <see cref="FetchException"/> when retries run out.</summary>
-    sealed class TransientFailure(string reason, HttpStatusCode? status = null, TimeSpan? retryAfter = null) : Exception(reason)
+    sealed class TransientFailure(Uri url, string reason, HttpStatusCode? status = null, TimeSpan? retryAfter = null) : Exception(reason)
     {
+        /// <summary>The URL without its query, which may hold a key.</summary>
+        public string Where { get; } = url.GetLeftPart(UriPartial.Path);
+
         public string Reason { get; } = reason;
         public HttpStatusCode? Status { get; } = status;
         public TimeSpan? RetryAfter { get; } = retryAfter;

@@ -33,9 +33,6 @@ internal sealed class SearchApi
         return Parse(url, body);
     }
 
-    public Task<(Uri Url, byte[] Body)> GetAsync(string relative, IReadOnlyList<(string Name, string Value)> headers, bool retryForbidden, CancellationToken cancellation) =>
-        GetAsync(Url(relative), headers, retryForbidden, cancellation);
-
     public JsonElement Parse(Uri url, byte[] body)
     {
         try
@@ -56,8 +53,9 @@ internal sealed class SearchApi
             ? key
             : throw new ImageSearchException($"{provider} needs an API key: set the environment variable {variable}.");
 
-    async Task<(Uri Url, byte[] Body)> GetAsync(Uri url, IReadOnlyList<(string Name, string Value)> headers, bool retryForbidden, CancellationToken cancellation)
+    public async Task<(Uri Url, byte[] Body)> GetAsync(string relative, IReadOnlyList<(string Name, string Value)> headers, bool retryForbidden, CancellationToken cancellation)
     {
+        Uri url = Url(relative);
         try
         {
             var fetched = await _fetcher.GetAsync(url, new FetchSettings(MaxAnswerBytes, headers, retryForbidden), cancellation);

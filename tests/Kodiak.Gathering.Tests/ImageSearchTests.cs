@@ -142,7 +142,7 @@ public sealed class ImageSearchTests(Web web) : IClassFixture<Web>
         var results = await Search("ddg", 3);
 
         Assert.Equal(urls.Take(3), results.Select(r => r.Url));
-        Assert.Equal(2, _notices.Count(n => n.Contains("HTTP 403")));
+        Assert.Equal(2, _notices.Count(n => n.StartsWith(Server.Url + "i.js: HTTP 403 Forbidden; retry")));
         Assert.Equal(2, _clock.Waits.Count);
     }
 

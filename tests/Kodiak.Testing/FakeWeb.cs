@@ -178,6 +178,12 @@ public sealed class FakeWeb : IAsyncDisposable
             case "/moved.jpg":
                 response.Redirect("/img/" + Images.Keys.Order(StringComparer.Ordinal).Last());
                 return;
+            case "/redirect":
+                response.Redirect(q["to"]!);
+                return;
+            case "/headers":
+                await JsonAnswer(response, request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString()));
+                return;
             case "/to-file.jpg":
                 response.Redirect("file:///etc/passwd");
                 return;
