@@ -10,10 +10,13 @@ internal static class KodiakCli
         new("Kodiak: from folders of labelled images to a deployed image classifier.")
         {
             DemoCommand.Create(terminal),
+            SearchCommand.Create(terminal),
+            GatherCommand.Create(terminal),
+            DownloadCommand.Create(terminal),
+            VerifyCommand.Create(terminal),
             LrFindCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
-            VerifyCommand.Create(terminal),
         };
 
     public static Task<int> RunAsync(string[] args, Terminal terminal) =>
@@ -21,7 +24,7 @@ internal static class KodiakCli
         {
             Output = terminal.Raw,
             Error = terminal.RawError,
-            // Commands that can stop gracefully (train) handle Ctrl+C themselves; the parser's own
+            // Commands that can stop gracefully (train, gather, download) handle Ctrl+C themselves; the parser's own
             // handling would end the process two seconds later, before the weights are saved.
             ProcessTerminationTimeout = null,
         });

@@ -1,3 +1,4 @@
+using Kodiak.Gathering;
 using Spectre.Console;
 
 namespace Kodiak.Cli;
@@ -35,8 +36,8 @@ internal sealed class Terminal
     public void Fail(string message) => Error.MarkupLineInterpolated($"[red]error:[/] {message}");
 
     /// <summary>
-    /// Runs a command's work, turning errors about the user's files and folders into a plain message
-    /// and exit code 1; anything else is a bug and keeps its stack trace.
+    /// Runs a command's work, turning errors about the user's files and folders (or a search provider
+    /// that cannot be used) into a plain message and exit code 1; anything else is a bug and keeps its stack trace.
     /// </summary>
     public int Run(Action action)
     {
@@ -45,7 +46,7 @@ internal sealed class Terminal
             action();
             return 0;
         }
-        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException or FileNotFoundException or ImageSearchException)
         {
             Fail(e.Message);
             return 1;
@@ -54,10 +55,12 @@ internal sealed class Terminal
 
     /// <summary>
     /// Like <see cref="Run"/> for long work that can stop gracefully: the first Ctrl+C cancels the token
-    /// (the work finishes its batch and saves what it has), a second one ends the process at once.
+    /// (the work finishes <paramref name="what"/> and saves what it has), a second one ends the process at once.
     /// Returns 130, the shell's code for "stopped by Ctrl+C", when the work was stopped.
     /// </summary>
-    public int RunStoppable(Action<CancellationToken> work)
+    /// <param name="what">When the work stops, in the message: "after this batch".</param>
+    /// <param name="work">The work, given the token to watch.</param>
+    public int RunStoppable(string what, Action<CancellationToken> work)
     {
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
@@ -65,7 +68,7 @@ internal sealed class Terminal
             if (stop.IsCancellationRequested) return;
             e.Cancel = true;
             stop.Cancel();
-            Error.MarkupLine("[yellow]Stopping after this batch[/] (Ctrl+C again to quit at once)…");
+            Error.MarkupLineInterpolated($"[yellow]Stopping {what}[/] (Ctrl+C again to quit at once)…");
         };
         Console.CancelKeyPress += onCtrlC;
         try

@@ -28,7 +28,7 @@ internal static class LrFindCommand
             }
             var data = dataOptions.Read(parse);
             string plot = parse.GetValue(output)!;
-            return terminal.RunStoppable(stop =>
+            return terminal.RunStoppable("after this batch", stop =>
             {
                 var (_, dls) = data.Load(terminal);
                 using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: data.Seed);

@@ -27,7 +27,7 @@ internal static class TrainCommand
         {
             var settings = new TrainSettings(dataOptions.Read(parse), parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(freezeEpochs),
                 parse.GetValue(lr), parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume));
-            return terminal.RunStoppable(stop => Train(terminal, settings, stop));
+            return terminal.RunStoppable("after this batch", stop => Train(terminal, settings, stop));
         });
         return command;
     }

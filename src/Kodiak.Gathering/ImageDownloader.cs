@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Kodiak.Vision;
+
+namespace Kodiak.Gathering;
+
+/// <summary>A URL to download, with where it came from (kept in the manifest).</summary>
+/// <param name="Url">The image URL.</param>
+/// <param name="Provider">The search provider, or null for a list of URLs.</param>
+/// <param name="Query">The search query, or null.</param>
+/// <param name="Licence">The licence the provider states, or null.</param>
+/// <param name="Creator">Who made the image, or null.</param>
+/// <param name="SourcePage">The page the image appears on, or null.</param>
+public sealed record DownloadItem(string Url, string? Provider = null, string? Query = null, string? Licence = null, string? Creator = null, string? SourcePage = null)
+{
+    /// <summary>A search result, remembering the provider and query that found it.</summary>
+    public static DownloadItem From(ImageResult result, string provider, string query)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new(result.Url, provider, query, result.Licence, result.Creator, result.SourcePage);
+    }
+}
+
+/// <summary>What one folder's download did.</summary>
+/// <param name="Folder">The folder written to.</param>
+/// <param name="Urls">Distinct URLs given.</param>
+/// <param name="AlreadyDone">URLs skipped because an earlier run already tried them.</param>
+/// <param name="Kept">Images saved in this run.</param>
+/// <param name="Duplicates">Images dropped in this run because the same bytes were already kept.</param>
+/// <param name="Failed">URLs that failed in this run.</param>
+public sealed record DownloadReport(string Folder, int Urls, int AlreadyDone, int Kept, int Duplicates, int Failed);
+
+/// <summary>Told as downloads start and finish, e.g. to draw progress bars.</summary>
+public interface IDownloadProgress
+{
+    /// <summary>A folder's downloads begin.</summary>
+    /// <param name="label">The class name (or the folder for a plain download).</param>
+    /// <param name="toDownload">URLs that will be fetched now.</param>
+    /// <param name="alreadyDone">URLs skipped because an earlier run already tried them.</param>
+    void Started(string label, int toDownload, int alreadyDone);
+
+    /// <summary>One URL is finished (kept, duplicate or failed) and recorded in the manifest.</summary>
+    /// <param name="label">As in <see cref="Started"/>.</param>
+    /// <param name="entry">Its manifest line.</param>
+    void Finished(string label, ManifestEntry entry);
+}
+
+/// <summary>
+/// Downloads images into a folder: several at a time, each fetched by a <see cref="Fetcher"/> (time limit, retries,
+/// redirects, size cap), its type decided by its bytes, decoded with Kodiak.Vision before it is kept, dropped when the
+/// same bytes were already kept, saved as <c>00000001.jpg</c>-style names numbered in list order, and recorded in the folder's <c>manifest.jsonl</c>.
+/// URLs already in the manifest are skipped, so a re-run resumes and a finished folder is left as it is.
+/// </summary>
+public sealed class ImageDownloader(Fetcher fetcher)
+{
+    /// <summary>The manifest's file name inside each folder.</summary>
+    public const string ManifestFileName = Manifest.FileName;
+
+    /// <summary>Reads a folder's <c>manifest.jsonl</c>; empty when there is none.</summary>
+    /// <param name="folder">A folder written by a download.</param>
+    /// <exception cref="InvalidDataException">A line is not a manifest entry; the message names the file and line.</exception>
+    public static IReadOnlyList<ManifestEntry> ReadManifest(string folder) => Manifest.Read(folder);
+
+    /// <summary>
+    /// Downloads <paramref name="items"/> into <paramref name="folder"/> (created if needed). When cancelled, returns
+    /// after the downloads in flight stop; the ones finished are in the manifest and the rest are fetched next time.
+    /// </summary>
+    /// <param name="folder">Where the images and manifest go.</param>
+    /// <param name="items">URLs to download; repeated URLs count once.</param>
+    /// <param name="progress">Told as each URL finishes; may be null.</param>
+    /// <param name="cancellation">Stops cleanly.</param>
+    public Task<DownloadReport> DownloadAsync(string folder, IEnumerable<DownloadItem> items, IDownloadProgress? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        return DownloadAsync(folder, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), items,
+            KeptImages.Load([(folder, "")]), progress, cancellation);
+    }
+
+    internal async Task<DownloadReport> DownloadAsync(string folder, string label, IEnumerable<DownloadItem> items, KeptImages kept,
+        IDownloadProgress? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        using var manifest = Manifest.Open(folder);
+        var distinct = items.DistinctBy(i => i.Url).ToList();
+        var todo = distinct.Where(i => !manifest.Contains(i.Url)).ToList();
+        progress?.Started(label, todo.Count, distinct.Count - todo.Count);
+        var counts = new ConcurrentDictionary<DownloadStatus, int>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = fetcher.Options.Parallelism, CancellationToken = cancellation };
+        try
+        {
+            await Parallel.ForEachAsync(todo.Select((item, position) => (item, position)), parallel, async (next, token) =>
+            {
+                var entry = await DownloadOneAsync(next.item, next.position, manifest, kept, token);
+                manifest.Append(entry);
+                counts.AddOrUpdate(entry.Status, 1, (_, n) => n + 1);
+                progress?.Finished(label, entry);
+            });
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Stopped on request: what finished is in the manifest; the rest is fetched next run.
+        }
+
+        return new DownloadReport(folder, distinct.Count, distinct.Count - todo.Count,
+            counts.GetValueOrDefault(DownloadStatus.Kept), counts.GetValueOrDefault(DownloadStatus.Duplicate), counts.GetValueOrDefault(DownloadStatus.Failed));
+    }
+
+    async Task<ManifestEntry> DownloadOneAsync(DownloadItem item, int position, Manifest manifest, KeptImages kept, CancellationToken cancellation)
+    {
+        var entry = new ManifestEntry(item.Url, item.Provider, item.Query, item.Licence, item.Creator, item.SourcePage, null, DownloadStatus.Failed, null, null);
+        if (!Uri.TryCreate(item.Url, UriKind.Absolute, out var url))
+            return entry with { Reason = "not a valid URL" };
+        Fetched fetched;
+        try
+        {
+            fetched = await fetcher.GetAsync(url, new FetchSettings(fetcher.Options.MaxImageBytes, []), cancellation);
+        }
+        catch (FetchException e)
+        {
+            return entry with { Reason = e.Message };
+        }
+
+        if (Problem(fetched) is { } problem)
+            return entry with { Reason = problem };
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(fetched.Body));
+        var format = ImageDecoder.Identify(fetched.Body).Format;
+        string name = manifest.ImageName(position, Extension(format));
+        if (kept.Claim(sha256, manifest.Folder, name) is { } duplicateOf)
+            return entry with { Sha256 = sha256, Status = DownloadStatus.Duplicate, Reason = $"same image as {duplicateOf}" };
+        await using (var file = new FileStream(Path.Combine(manifest.Folder, name), FileMode.CreateNew, FileAccess.Write))
+            await file.WriteAsync(fetched.Body, CancellationToken.None);
+        return entry with { Sha256 = sha256, Status = DownloadStatus.Kept, File = name };
+    }
+
+    /// <summary>The decoder decides, from the bytes alone; the server's Content-Type only helps explain a refusal.</summary>
+    static string? Problem(Fetched fetched)
+    {
+        try
+        {
+            ImageDecoder.DecodeAtLeast(fetched.Body, 1, 1);
+            return null;
+        }
+        catch (ImageDecodeException e)
+        {
+            return fetched.ContentType is { } type ? $"{e.Reason} (the server said {type})" : e.Reason;
+        }
+    }
+
+    static string Extension(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => ".jpg",
+        ImageFormat.Png => ".png",
+        ImageFormat.Webp => ".webp",
+        ImageFormat.Gif => ".gif",
+        ImageFormat.Bmp => ".bmp",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+}
+
+/// <summary>Content hashes of the images kept so far, across every folder of one run, so a duplicate is dropped wherever the first copy is.</summary>
+internal sealed class KeptImages
+{
+    readonly Dictionary<string, string> _where = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _prefixes = new(StringComparer.Ordinal);
+    readonly Lock _gate = new();
+
+    /// <summary>Reads the kept entries of each folder's manifest; <c>Prefix</c> goes before file names in "same image as" reasons.</summary>
+    public static KeptImages Load(IEnumerable<(string Folder, string Prefix)> folders)
+    {
+        var kept = new KeptImages();
+        foreach (var (folder, prefix) in folders)
+        {
+            kept._prefixes[Path.GetFullPath(folder)] = prefix;
+            foreach (var entry in Manifest.Read(folder))
+                if (entry is { Status: DownloadStatus.Kept, Sha256: { } sha, File: { } file })
+                    kept._where.TryAdd(sha, prefix + file);
+        }
+
+        return kept;
+    }
+
+    /// <summary>Records new bytes as kept in <paramref name="folder"/>/<paramref name="name"/> and returns null, or returns where the same bytes were kept already.</summary>
+    public string? Claim(string sha256, string folder, string name)
+    {
+        lock (_gate)
+        {
+            if (_where.TryGetValue(sha256, out var existing))
+                return existing;
+            _where[sha256] = _prefixes.GetValueOrDefault(Path.GetFullPath(folder), "") + name;
+            return null;
+        }
+    }
+}

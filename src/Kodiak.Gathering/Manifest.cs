@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace Kodiak.Gathering;
+
+/// <summary>What became of one URL.</summary>
+public enum DownloadStatus
+{
+    /// <summary>Downloaded, decoded and saved.</summary>
+    Kept,
+
+    /// <summary>The same bytes were already kept (in this folder or another class); not saved again.</summary>
+    Duplicate,
+
+    /// <summary>Could not be fetched or is not a usable image; <see cref="ManifestEntry.Reason"/> says why.</summary>
+    Failed,
+}
+
+/// <summary>One line of <c>manifest.jsonl</c>: a URL, where it came from, and what became of it.</summary>
+/// <param name="Url">The URL as found (before any redirect).</param>
+/// <param name="Provider">The search provider, or null for a list of URLs.</param>
+/// <param name="Query">The search query, or null for a list of URLs.</param>
+/// <param name="Licence">The licence the provider states, when it states one.</param>
+/// <param name="Creator">Who made the image, when known.</param>
+/// <param name="SourcePage">The page the image appears on, when known.</param>
+/// <param name="Sha256">Hex SHA-256 of the bytes, for kept images and duplicates.</param>
+/// <param name="Status">Kept, duplicate or failed.</param>
+/// <param name="Reason">Why it failed, or which kept image it duplicates.</param>
+/// <param name="File">The saved file's name in the folder, for kept images.</param>
+public sealed record ManifestEntry(
+    string Url,
+    string? Provider,
+    string? Query,
+    string? Licence,
+    string? Creator,
+    string? SourcePage,
+    string? Sha256,
+    DownloadStatus Status,
+    string? Reason,
+    string? File);
+
+/// <summary>
+/// The <c>manifest.jsonl</c> of a folder: one JSON object per line, appended (and flushed) as each URL finishes,
+/// so an interrupted run leaves a manifest that the next run resumes from.
+/// </summary>
+internal sealed partial class Manifest : IDisposable
+{
+    public const string FileName = "manifest.jsonl";
+
+    static readonly JsonSerializerOptions Format = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    readonly StreamWriter _writer;
+    readonly HashSet<string> _urls;
+    readonly Lock _gate = new();
+    readonly int _lastNumber;
+
+    Manifest(string folder, IReadOnlyList<ManifestEntry> entries)
+    {
+        Folder = folder;
+        Entries = entries;
+        _urls = entries.Select(e => e.Url).ToHashSet(StringComparer.Ordinal);
+        // Numbers continue after every numbered file already there, ours or not, so nothing is overwritten.
+        _lastNumber = Directory.EnumerateFiles(folder)
+            .Select(f => NumberedName().Match(Path.GetFileName(f)))
+            .Where(m => m.Success)
+            .Select(m => int.Parse(m.Groups[1].Value))
+            .DefaultIfEmpty(0)
+            .Max();
+        _writer = new StreamWriter(new FileStream(Path.Combine(folder, FileName), FileMode.Append, FileAccess.Write, FileShare.Read));
+    }
+
+    public string Folder { get; }
+
+    public IReadOnlyList<ManifestEntry> Entries { get; }
+
+    public static IReadOnlyList<ManifestEntry> Read(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!System.IO.File.Exists(path)) return [];
+        var entries = new List<ManifestEntry>();
+        int number = 0;
+        foreach (string line in System.IO.File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                entries.Add(JsonSerializer.Deserialize<ManifestEntry>(line, Format) ?? throw new JsonException("null"));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path} line {number} is not a manifest entry ({e.Message}); fix or remove that line.", e);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>Opens (creating the folder if needed) for appending.</summary>
+    internal static Manifest Open(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        return new Manifest(folder, Read(folder));
+    }
+
+    /// <summary>True when the URL was already tried in an earlier run, whatever came of it.</summary>
+    internal bool Contains(string url) => _urls.Contains(url);
+
+    /// <summary>
+    /// The name of the <paramref name="position"/>-th URL (from 0) of this run: numbers continue after every numbered file
+    /// already in the folder, in list order as fastai's <c>download_images</c> does, so a failure leaves a gap.
+    /// </summary>
+    internal string ImageName(int position, string extension) => $"{_lastNumber + position + 1:D8}{extension}";
+
+    internal void Append(ManifestEntry entry)
+    {
+        string line = JsonSerializer.Serialize(entry, Format);
+        lock (_gate)
+        {
+            _writer.WriteLine(line);
+            _writer.Flush();
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    [GeneratedRegex(@"^(\d{8})\.[A-Za-z]+$")]
+    private static partial Regex NumberedName();
+}

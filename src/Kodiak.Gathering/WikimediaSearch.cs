@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using static System.Uri;
+
+namespace Kodiak.Gathering;
+
+/// <summary>
+/// Wikimedia Commons, no key. The MediaWiki Action API (<c>/w/api.php</c>) with
+/// <c>generator=search&amp;gsrnamespace=6&amp;prop=imageinfo&amp;iiprop=url|size|extmetadata</c>, <c>formatversion=2</c>:
+/// <c>{"continue":{…},"query":{"pages":[{"index","imageinfo":[{"url","thumburl","descriptionurl","width","height","extmetadata"}]}]}}</c>;
+/// the next page repeats the request with every field of <c>continue</c> (MediaWiki's API:Continue).
+/// </summary>
+internal sealed partial class WikimediaSearch(SearchApi api) : IImageSearch
+{
+    public const string DefaultEndpoint = "https://commons.wikimedia.org/";
+
+    // The most a client without bot rights may ask for at once.
+    const int PageLimit = 50;
+
+    public string Name => "wikimedia";
+
+    public IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default)
+    {
+        string request = string.Create(CultureInfo.InvariantCulture,
+            $"w/api.php?action=query&format=json&formatversion=2&generator=search&gsrsearch={EscapeDataString(query)}&gsrnamespace=6&gsrlimit={Math.Min(max, PageLimit)}&prop=imageinfo&iiprop=url|size|extmetadata&iiurlwidth=320&iiextmetadatafilter=LicenseShortName|Artist");
+        return Paging.Pages("", (resume, c) => GetPageAsync(request + resume, c), Read, (answer, _) => Continue(answer), cancellation).Take(max);
+    }
+
+    async Task<JsonElement> GetPageAsync(string request, CancellationToken cancellation)
+    {
+        var answer = await api.GetJsonAsync(request, cancellation);
+        return answer.Text("error", "info") is { } error ? throw new ImageSearchException($"wikimedia refused the search: {error}") : answer;
+    }
+
+    /// <summary>Generator results come unordered; "index" is the search rank.</summary>
+    static IEnumerable<ImageResult> Read(JsonElement answer) =>
+        from page in answer.Items("query", "pages")
+        orderby page.Int("index") ?? int.MaxValue
+        let info = page.Items("imageinfo").FirstOrDefault()
+        let url = info.Text("url")
+        where url is not null
+        let artist = info.Text("extmetadata", "Artist", "value") is { } html ? PlainText(html) : null
+        select new ImageResult(url, info.Text("thumburl"), info.Int("width"), info.Int("height"),
+            info.Text("extmetadata", "LicenseShortName", "value"), artist, info.Text("descriptionurl"));
+
+    static (bool More, string Next) Continue(JsonElement answer)
+    {
+        if (answer.Get("continue") is not { } fields) return (false, "");
+        var next = new StringBuilder();
+        foreach (var field in fields.EnumerateObject())
+            next.Append('&').Append(EscapeDataString(field.Name)).Append('=').Append(EscapeDataString(field.Value.ToString()));
+        return (true, next.ToString());
+    }
+
+    /// <summary>Commons gives the artist as HTML (usually a link); keep the words.</summary>
+    static string PlainText(string html) => WebUtility.HtmlDecode(Tags().Replace(html, "")).Trim();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tags();
+}
