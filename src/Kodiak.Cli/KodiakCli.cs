@@ -10,6 +10,7 @@ internal static class KodiakCli
         new("Kodiak: from folders of labelled images to a deployed image classifier.")
         {
             DemoCommand.Create(terminal),
+            PredictCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
             VerifyCommand.Create(terminal),
