@@ -26,7 +26,7 @@ public static class BundleFiles
             var bytes = buffer.ToArray();
             if (item.FullName == entry)
                 bytes[bytes.Length / 2] ^= 0x01;
-            using var output = target.CreateEntry(item.FullName).Open();
+            using var output = target.CreateEntry(item.FullName, CompressionLevel.NoCompression).Open();
             output.Write(bytes);
         }
 
