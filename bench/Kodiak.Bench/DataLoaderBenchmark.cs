@@ -72,7 +72,7 @@ internal static class DataLoaderBenchmark
         return steps * batchSize / clock.Elapsed.TotalSeconds;
     }
 
-    static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int value) && value > 0 ? value : fallback;

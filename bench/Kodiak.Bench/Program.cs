@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
+    "predict" => PredictBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +23,10 @@ static int Usage()
                                          images/s of augmented 224-px training batches from the
                                          DataLoaders vs images/s of a ResNet18 forward+backward step.
                                          FOLDER defaults to ../shared/data/clipart3.
+          predict MODEL.kodiak [FOLDER] [--runs 50] [--batches 5]
+                                         Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
+                                         bundle: single-image latency p50/p95, batch-32 images/s, and
+                                         decode + preprocess time per image. FOLDER: ../shared/data/clipart3.
         """);
     return 2;
 }
