@@ -174,7 +174,8 @@ public sealed class ModelBundle
             if (zip.GetEntry(name) is { } entry)
             {
                 using var stream = entry.Open();
-                using var buffer = new MemoryStream(checked((int)entry.Length));
+                // The header's size is only a hint (a damaged bundle may claim anything); the data decides.
+                using var buffer = new MemoryStream((int)Math.Min(entry.Length, 1 << 28));
                 stream.CopyTo(buffer);
                 return buffer.ToArray();
             }
