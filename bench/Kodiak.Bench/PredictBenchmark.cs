@@ -33,12 +33,15 @@ internal static class PredictBenchmark
             return 1;
         }
 
-        using var predictor = Predictor.Load(bundlePath);
+        // Both sides get the same thread count: all cores unless --threads says otherwise.
+        int threads = DataLoaderBenchmark.Option(args, "--threads", Environment.ProcessorCount);
+        set_num_threads(threads);
+        using var predictor = Predictor.Load(bundlePath, new PredictorOptions { IntraOpThreads = threads });
         using var model = ClassifierModel.Load(bundlePath);
         model.eval();
         var transforms = predictor.Manifest.BuildItemTransforms(bundlePath);
         var (width, height) = (predictor.Manifest.Input.Width, predictor.Manifest.Input.Height);
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {get_num_threads()}; model: {bundlePath}, {width}×{height}, " +
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {threads} threads each; model: {bundlePath}, {width}×{height}, " +
                           $"{predictor.Classes.Count} classes; images: {images.Length} from {folder}");
 
         float[] Prepare(IReadOnlyList<byte[]> batch)

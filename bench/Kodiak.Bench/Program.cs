@@ -23,7 +23,7 @@ static int Usage()
                                          images/s of augmented 224-px training batches from the
                                          DataLoaders vs images/s of a ResNet18 forward+backward step.
                                          FOLDER defaults to ../shared/data/clipart3.
-          predict MODEL.kodiak [FOLDER] [--runs 50] [--batches 5]
+          predict MODEL.kodiak [FOLDER] [--runs 50] [--batches 5] [--threads N]
                                          Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
                                          bundle: single-image latency p50/p95, batch-32 images/s, and
                                          decode + preprocess time per image. FOLDER: ../shared/data/clipart3.
