@@ -15,6 +15,7 @@ internal static class KodiakCli
             DownloadCommand.Create(terminal),
             VerifyCommand.Create(terminal),
             LrFindCommand.Create(terminal),
+            PredictCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
         };

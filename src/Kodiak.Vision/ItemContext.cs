@@ -13,6 +13,9 @@ public sealed class ItemContext
         Random = random;
     }
 
+    /// <summary>A context for validation images and prediction: deterministic, nothing random is drawn.</summary>
+    public static ItemContext Validation() => new(isTraining: false, new SeededRandom(0));
+
     /// <summary>True when random augmentation applies; false gives the deterministic validation behaviour.</summary>
     public bool IsTraining { get; }
 

@@ -30,13 +30,17 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.True(code == 0, stdout + error);
         Assert.Matches(@"epoch\s+train_loss\s+valid_loss\s+error_rate\s+time", stdout);
-        foreach (var file in new[] { "model.bin", "report/metrics.json", "report/loss.png", "report/confusion_matrix.png", "report/confusion_matrix.txt", "report/top_losses.png" })
+        foreach (var file in new[] { "model.kodiak", "report/metrics.json", "report/loss.png", "report/confusion_matrix.png", "report/confusion_matrix.txt", "report/top_losses.png" })
             Assert.True(File.Exists(Path.Combine(output, file)), file);
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report", "metrics.json")));
         var epochs = metrics.RootElement.GetProperty("epochs").EnumerateArray().ToList();
         Assert.Equal(["frozen", "unfrozen"], epochs.Select(e => e.GetProperty("phase").GetString()));
         Assert.InRange(metrics.RootElement.GetProperty("error_rate").GetDouble(), 0, 1);
         Assert.True(metrics.RootElement.GetProperty("images_per_second").GetDouble() > 0);
+
+        var (predictCode, predicted, predictError) = await CliRunner.RunAsync("predict", Path.Combine(output, "model.kodiak"), Path.Combine(_temp.Path, "data", "teddy", "0.png"));
+        Assert.True(predictCode == 0, predictError);
+        Assert.Matches(@"0\.png  (black|teddy)  [01]\.\d{4}", predicted);
     }
 
     [Fact]

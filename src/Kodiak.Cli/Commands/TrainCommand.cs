@@ -73,8 +73,8 @@ internal static class TrainCommand
                 : "[yellow]Stopped:[/] keeping the weights of the last finished epoch.");
 
         Directory.CreateDirectory(s.Out);
-        string modelPath = Path.Combine(s.Out, "model.bin");
-        learner.Model.save(modelPath);
+        string modelPath = Path.Combine(s.Out, "model.kodiak");
+        learner.Export(modelPath);
         WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms, seconds);
         var last = learner.Recorder.Epochs.LastOrDefault();
         console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {(last is null ? "n/a" : last.Metrics[0].Value.ToString("0.0000"))}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");

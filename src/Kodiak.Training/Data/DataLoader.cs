@@ -51,6 +51,12 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; }
 
+    /// <summary>Applied to each image at decode time (deterministically on validation).</summary>
+    public IReadOnlyList<IItemTransform> ItemTransforms => _itemTransforms;
+
+    /// <summary>The data folder the items came from.</summary>
+    public string DataPath => _dataPath;
+
     /// <summary>Batches per epoch.</summary>
     public int Count => IsTraining ? Items.Count / BatchSize : (Items.Count + BatchSize - 1) / BatchSize;
 

@@ -193,8 +193,7 @@ public sealed class ClassificationInterpretation
         var indices = TopLossIndices(k);
         if (indices.Count == 0)
             throw new InvalidOperationException("There are no items to plot.");
-        // Validation transforms are deterministic, so the random stream is never drawn from.
-        var context = new ItemContext(isTraining: false, new SeededRandom(0));
+        var context = ItemContext.Validation();
         var cells = indices.Select(i => (ItemPipeline.Load(Paths[i], validationTransforms, context), TopLossCaption(i))).ToList();
         // fastai lays the images out in a square-ish grid.
         ImageGrid.Save(cells, (int)Math.Ceiling(Math.Sqrt(cells.Count)), pngPath);

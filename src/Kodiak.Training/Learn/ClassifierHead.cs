@@ -41,6 +41,18 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Batch norm of the pooled features, before <see cref="Lin1"/>.</summary>
+    internal BatchNorm1d Bn1 => bn1;
+
+    /// <summary>Features → hidden layer.</summary>
+    internal Linear Lin1 => lin1;
+
+    /// <summary>Batch norm of the hidden layer (after its ReLU), before <see cref="Lin2"/>.</summary>
+    internal BatchNorm1d Bn2 => bn2;
+
+    /// <summary>Hidden layer → logits.</summary>
+    internal Linear Lin2 => lin2;
+
     /// <summary>Logits [N, classes] from a feature map [N, features, h, w].</summary>
     /// <param name="features">The body's output.</param>
     public override Tensor forward(Tensor features)

@@ -1,3 +1,4 @@
+using Kodiak.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,13 +18,45 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>Builds a model for <paramref name="classes"/> classes on the pretrained body.</summary>
     /// <param name="arch">The pretrained architecture.</param>
     /// <param name="classes">Number of classes.</param>
-    public ClassifierModel(Arch arch, int classes) : base(nameof(ClassifierModel))
+    public ClassifierModel(Arch arch, int classes) : this(PretrainedBody(arch), classes)
     {
-        if (arch != Arch.ResNet18) throw new ArgumentOutOfRangeException(nameof(arch), arch, "Only ResNet18 is available.");
+    }
+
+    ClassifierModel(ResNet18Body body, int classes) : base(nameof(ClassifierModel))
+    {
         input = new CntkImageNetInput();
-        body = ResNet18Body.LoadPretrained();
+        this.body = body;
         head = new ClassifierHead(ResNet18Body.FeatureChannels, classes);
         RegisterComponents();
+    }
+
+    static ResNet18Body PretrainedBody(Arch arch) =>
+        arch == Arch.ResNet18 ? ResNet18Body.LoadPretrained() : throw new ArgumentOutOfRangeException(nameof(arch), arch, "Only ResNet18 is available.");
+
+    /// <summary>
+    /// The trained model saved in a <c>.kodiak</c> bundle (see <see cref="ModelExport.Export"/>), in training mode,
+    /// ready to train further or to evaluate after <c>eval()</c>.
+    /// </summary>
+    /// <param name="bundlePath">The bundle.</param>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not a readable bundle, another architecture, or weights that do not fit.</exception>
+    public static ClassifierModel Load(string bundlePath)
+    {
+        var bundle = ModelBundle.Open(bundlePath);
+        if (bundle.Manifest.Architecture != nameof(Arch.ResNet18))
+            throw new InvalidDataException($"'{bundle.Path}' holds a {bundle.Manifest.Architecture}; Kodiak.Training can load only {nameof(Arch.ResNet18)}.");
+        using var weights = new MemoryStream(bundle.ReadWeights(), writable: false);
+        var model = new ClassifierModel(new ResNet18Body(), bundle.Manifest.Classes.Count);
+        try
+        {
+            model.load(weights);
+            return model;
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"'{bundle.Path}': the weights in {ModelBundle.WeightsEntry} do not fit a {nameof(Arch.ResNet18)} for {bundle.Manifest.Classes.Count} classes: {e.Message}", e);
+        }
     }
 
     /// <summary>The pretrained body.</summary>

@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using Kodiak.Vision;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Kodiak.Inference;
+
+/// <summary>
+/// Predicts with a model exported as a <c>.kodiak</c> bundle, on ONNX Runtime (no libtorch). Images go through the
+/// same validation item transforms as in training (<see cref="ItemPipeline"/>), then the ONNX model. Thread-safe:
+/// any number of threads may predict at once.
+/// </summary>
+/// <example><code>
+/// using var predictor = Predictor.Load("model.kodiak");
+/// var (label, index, probabilities) = predictor.Predict("grizzly.jpg");
+/// </code></example>
+public sealed class Predictor : IDisposable
+{
+    const string InputName = "image";
+    const string ProbabilitiesName = "probabilities";
+
+    readonly InferenceSession _session;
+    readonly RunOptions _runOptions = new();
+    readonly IReadOnlyList<IItemTransform> _transforms;
+    readonly int _batchSize;
+    bool _disposed;
+
+    Predictor(ModelBundle bundle, InferenceSession session, IReadOnlyList<IItemTransform> transforms, int batchSize)
+    {
+        Path = bundle.Path;
+        Manifest = bundle.Manifest;
+        _session = session;
+        _transforms = transforms;
+        _batchSize = batchSize;
+    }
+
+    /// <summary>The bundle this predictor was loaded from.</summary>
+    public string Path { get; }
+
+    /// <summary>What the bundle says about the model and its training.</summary>
+    public BundleManifest Manifest { get; }
+
+    /// <summary>The classes, in the order of <see cref="Prediction.Probabilities"/>.</summary>
+    public IReadOnlyList<string> Classes => Manifest.Classes;
+
+    int Width => Manifest.Input.Width;
+
+    int Height => Manifest.Input.Height;
+
+    int ImageLength => 3 * Width * Height;
+
+    /// <summary>
+    /// Loads a bundle, checks it (format version, SHA-256 of the model, inputs and outputs of the graph) and runs
+    /// one warm-up prediction, so the first real one is not slower.
+    /// </summary>
+    /// <param name="path">The <c>.kodiak</c> file.</param>
+    /// <param name="options">Threads and batch size; defaults when null.</param>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not a readable bundle, or one whose model does not match its description.</exception>
+    public static Predictor Load(string path, PredictorOptions? options = null)
+    {
+        options ??= new PredictorOptions();
+        var bundle = ModelBundle.Open(path);
+        var transforms = bundle.Manifest.BuildItemTransforms($"'{bundle.Path}'");
+        if (bundle.Manifest.Input.Name != InputName || bundle.Manifest.Input.Width < 1 || bundle.Manifest.Input.Height < 1)
+            throw new InvalidDataException($"'{bundle.Path}': {ModelBundle.ManifestEntry} describes an input this Kodiak cannot feed ({bundle.Manifest.Input}).");
+        byte[] onnx = bundle.ReadOnnxModel();
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.IntraOpThreads ?? 0,
+        };
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(onnx, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"'{bundle.Path}': ONNX Runtime cannot load {ModelBundle.OnnxEntry}: {e.Message}", e);
+        }
+
+        var predictor = new Predictor(bundle, session, transforms, options.BatchSize);
+        try
+        {
+            predictor.CheckGraph();
+            predictor.Run(new float[predictor.ImageLength], 1);
+            return predictor;
+        }
+        catch
+        {
+            predictor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Predicts the class of one image.</summary>
+    /// <param name="image">A file path, encoded bytes (both convert implicitly) or <see cref="ImageSource"/>.</param>
+    /// <exception cref="ImageDecodeException">The image cannot be read; the message names the file.</exception>
+    public Prediction Predict(ImageSource image) => PredictBatch([image])[0];
+
+    /// <summary>Predicts the class of the encoded image in <paramref name="image"/> (read to its end, left open).</summary>
+    /// <param name="image">A readable stream.</param>
+    /// <exception cref="ImageDecodeException">The image cannot be read.</exception>
+    public Prediction Predict(Stream image) => Predict(ImageSource.FromStream(image));
+
+    /// <summary>Predicts many images, decoding in parallel and running the model on up to <see cref="PredictorOptions.BatchSize"/> at once.</summary>
+    /// <param name="images">The images; predictions come back in the same order.</param>
+    /// <exception cref="ImageDecodeException">An image cannot be read; the message names it.</exception>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<ImageSource> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var predictions = new List<Prediction>(images.Count);
+        for (int start = 0; start < images.Count; start += _batchSize)
+        {
+            int count = Math.Min(_batchSize, images.Count - start);
+            float[] pixels = ArrayPool<float>.Shared.Rent(count * ImageLength);
+            try
+            {
+                Parallel.For(0, count, i => Preprocess(images[start + i], pixels.AsSpan(i * ImageLength, ImageLength)));
+                predictions.AddRange(Run(pixels, count));
+            }
+            catch (AggregateException e)
+            {
+                // Report the first unreadable image as itself, not wrapped.
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                throw;
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(pixels);
+            }
+        }
+
+        return predictions;
+    }
+
+    /// <summary>Decodes and transforms one image exactly as training does for validation images, into CHW floats in [0, 1].</summary>
+    internal void Preprocess(ImageSource image, Span<float> destination)
+    {
+        var prepared = ItemPipeline.Load(image, _transforms, ItemContext.Validation());
+        if (prepared.Width != Width || prepared.Height != Height)
+            throw new InvalidDataException(
+                $"'{image.Path ?? "image"}' came out {prepared.Width}×{prepared.Height} after {string.Join(", ", _transforms)}, but the model takes {Width}×{Height}.");
+        prepared.ToChwFloats(destination);
+    }
+
+    /// <summary>Runs the model on the first <paramref name="count"/> images in <paramref name="pixels"/>, without copying them.</summary>
+    Prediction[] Run(float[] pixels, int count)
+    {
+        int classes = Classes.Count;
+        float[] probabilities = ArrayPool<float>.Shared.Rent(count * classes);
+        try
+        {
+            using (var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * ImageLength), [count, 3, Height, Width]))
+            using (var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count * classes), [count, classes]))
+                _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName], [output]);
+            var predictions = new Prediction[count];
+            for (int i = 0; i < count; i++)
+            {
+                float[] row = probabilities.AsSpan(i * classes, classes).ToArray();
+                int best = Array.IndexOf(row, row.Max());
+                predictions[i] = new Prediction(Classes[best], best, row);
+            }
+
+            return predictions;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(probabilities);
+        }
+    }
+
+    void CheckGraph()
+    {
+        if (!_session.InputMetadata.TryGetValue(InputName, out var input) || _session.InputMetadata.Count != 1
+            || !input.Dimensions.Skip(1).SequenceEqual([3, Height, Width]))
+            throw new InvalidDataException(
+                $"'{Path}': {ModelBundle.OnnxEntry} does not take one '{InputName}' input of [N, 3, {Height}, {Width}] as {ModelBundle.ManifestEntry} says.");
+        if (!_session.OutputMetadata.TryGetValue(ProbabilitiesName, out var output) || output.Dimensions.Length != 2 || output.Dimensions[1] != Classes.Count)
+            throw new InvalidDataException(
+                $"'{Path}': {ModelBundle.OnnxEntry} has no '{ProbabilitiesName}' output of [N, {Classes.Count}] for the {Classes.Count} classes in {ModelBundle.ManifestEntry}.");
+    }
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+namespace Kodiak.Inference;
+
+/// <summary>How a <see cref="Predictor"/> runs the model.</summary>
+public sealed class PredictorOptions
+{
+    /// <summary>Threads ONNX Runtime uses inside one prediction; null lets it use one per core.</summary>
+    public int? IntraOpThreads
+    {
+        get;
+        init
+        {
+            if (value is int n)
+                ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+            field = value;
+        }
+    }
+
+    /// <summary>Largest number of images <see cref="Predictor.PredictBatch"/> sends through the model at once (32).</summary>
+    public int BatchSize
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 32;
+}

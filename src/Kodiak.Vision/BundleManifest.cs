@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Kodiak.Vision;
+
+/// <summary>
+/// <c>kodiak.json</c>, the description inside a <c>.kodiak</c> bundle: what the model predicts, what input it
+/// takes and how to prepare it, and how it was trained. Readers ignore fields they do not know, so later
+/// versions can add fields without breaking older readers.
+/// </summary>
+public sealed record BundleManifest
+{
+    /// <summary>Version of the bundle layout; readers refuse versions newer than <see cref="ModelBundle.FormatVersion"/>.</summary>
+    public required int FormatVersion { get; init; }
+
+    /// <summary>The network, e.g. <c>ResNet18</c>.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Class names in index order: output <c>i</c> of the model is the probability of <c>Classes[i]</c>.</summary>
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    /// <summary>The ONNX model's input and the convention its pixels follow.</summary>
+    public required ModelInput Input { get; init; }
+
+    /// <summary>
+    /// The validation item transforms (see <see cref="TransformRecipe"/>), applied in order after decoding, that
+    /// bring any image to <see cref="ModelInput.Width"/> × <see cref="ModelInput.Height"/>.
+    /// </summary>
+    public required IReadOnlyList<JsonElement> ItemTransforms { get; init; }
+
+    /// <summary>How the model was trained.</summary>
+    public required TrainingSummary Training { get; init; }
+
+    /// <summary>SHA-256 (lower-case hex) of each other file in the bundle, by name; checked on reading.</summary>
+    public IReadOnlyDictionary<string, string> Sha256 { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The item transforms, rebuilt.</summary>
+    /// <param name="source">Names the bundle in error messages.</param>
+    /// <exception cref="InvalidDataException">A transform cannot be rebuilt.</exception>
+    public IReadOnlyList<IItemTransform> BuildItemTransforms(string source) =>
+        [.. ItemTransforms.Select(t => TransformRecipe.FromJson(t, source))];
+}
+
+/// <summary>
+/// The ONNX model's image input: float <c>[N, 3, Height, Width]</c>, RGB in [0, 1], planar
+/// (<see cref="RgbImage.ToChwFloats"/>); any normalisation the network needs happens inside the graph.
+/// </summary>
+/// <param name="Name">The ONNX input name (<c>image</c>).</param>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="Layout">Axis order, <c>NCHW</c>.</param>
+/// <param name="ChannelOrder">Channel order of the input, <c>RGB</c>.</param>
+/// <param name="PixelRange">Range of the input values, <c>[0, 1]</c> (bytes divided by 255).</param>
+/// <param name="InsideGraph">What the graph does to the input before the network proper, in words.</param>
+public sealed record ModelInput(string Name, int Width, int Height, string Layout, string ChannelOrder, IReadOnlyList<float> PixelRange,
+    string InsideGraph);
+
+/// <summary>How a bundled model was trained.</summary>
+/// <param name="DataFolder">The data folder, as given to training.</param>
+/// <param name="Items">Images per split (<c>train</c>, <c>valid</c>) and class.</param>
+/// <param name="Epochs">Epochs trained.</param>
+/// <param name="Metrics">Losses and metrics of the last epoch, by name (e.g. <c>error_rate</c>).</param>
+/// <param name="Seconds">Training time.</param>
+/// <param name="KodiakVersion">Version of Kodiak that trained and exported the model.</param>
+public sealed record TrainingSummary(string DataFolder, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Items, int Epochs,
+    IReadOnlyDictionary<string, double> Metrics, double Seconds, string KodiakVersion);

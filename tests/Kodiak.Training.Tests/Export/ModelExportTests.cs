@@ -1,0 +1,167 @@
+using Kodiak.Inference;
+using Kodiak.Testing;
+using Kodiak.Vision;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training.Tests;
+
+/// <summary>
+/// A learner on the bundled clip-art sample (64 px, RandomResizedCrop so validation squishes and centre-crops),
+/// with the head's BatchNorm statistics made non-trivial so that folding them is really tested, exported once.
+/// </summary>
+public sealed class ExportedLearnerFixture : IDisposable
+{
+    readonly TempFolder _temp = new();
+
+    public ExportedLearnerFixture()
+    {
+        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
+            [new RandomResizedCrop(64, minScale: 0.5)]);
+        Learner = VisionLearner.Create(block.DataLoaders(ModelExportTests.Samples, batchSize: 16, workers: 1), Arch.ResNet18, seed: 11);
+        ModelExportTests.RandomiseHeadStatistics(Learner.Model, seed: 3);
+        BundlePath = Path.Combine(_temp.Path, "model.kodiak");
+        Learner.Export(BundlePath);
+    }
+
+    public Learner Learner { get; }
+
+    public string BundlePath { get; }
+
+    public void Dispose()
+    {
+        Learner.Dispose();
+        _temp.Dispose();
+    }
+}
+
+public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutputHelper output) : IClassFixture<ExportedLearnerFixture>
+{
+    internal static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
+
+    /// <summary>A fresh head's BatchNorm is the identity in eval mode; give it statistics and affine weights that are not.</summary>
+    internal static void RandomiseHeadStatistics(ClassifierModel model, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var g = new Generator((ulong)seed);
+        foreach (var bn in new[] { model.Head.Bn1, model.Head.Bn2 })
+        {
+            long n = bn.running_mean!.shape[0];
+            bn.running_mean.copy_(randn([n], generator: g).mul_(0.5));
+            bn.running_var!.copy_(rand([n], generator: g).add_(0.5));
+            bn.weight!.copy_(rand([n], generator: g).add_(0.5));
+            bn.bias!.copy_(randn([n], generator: g).mul_(0.2));
+        }
+    }
+
+    static float MaxDifference(IReadOnlyList<float> a, IReadOnlyList<float> b) => a.Zip(b, (x, y) => MathF.Abs(x - y)).Max();
+
+    [Fact]
+    public void Onnx_runtime_gives_torchsharp_eval_probabilities_on_20_real_images()
+    {
+        using var scope = NewDisposeScope();
+        // Every seventh sample image: 20 across all three classes. Width ≠ height, so a swapped axis would show.
+        var files = ImageFiles.Get(Samples).Where((_, i) => i % 7 == 0).Take(20).ToList();
+        Assert.Equal(20, files.Count);
+        const int width = 96, height = 64;
+        IItemTransform[] transforms = [new Resize(width, height, ResizeMethod.Squish)];
+        int length = 3 * width * height;
+        var pixels = new float[files.Count * length];
+        for (int i = 0; i < files.Count; i++)
+            ItemPipeline.Load(files[i], transforms, ItemContext.Validation()).ToChwFloats(pixels.AsSpan(i * length, length));
+        var model = fixture.Learner.Model;
+        model.eval();
+        float[] expected;
+        using (no_grad())
+            expected = nn.functional.softmax(model.forward(tensor(pixels, [files.Count, 3, height, width])), 1).data<float>().ToArray();
+
+        byte[] onnx = OnnxExport.Export(model, fixture.Learner.Dls.Vocab, width, height);
+        using var session = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [files.Count, 3, height, width]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [OnnxExport.InputName], [input], [OnnxExport.ProbabilitiesName]);
+        float[] actual = results[0].GetTensorDataAsSpan<float>().ToArray();
+
+        float worst = MaxDifference(expected, actual);
+        output.WriteLine($"max |p_onnx − p_torch| over {files.Count} images × 3 classes: {worst:G3}");
+        Assert.True(worst <= 1e-4f, $"ONNX Runtime and TorchSharp probabilities differ by {worst}");
+        // The model must really discriminate, or agreement would prove little.
+        Assert.True(expected.Max() - expected.Min() > 0.2f, $"probabilities span only {expected.Min()}–{expected.Max()}");
+    }
+
+    [Fact]
+    public void The_predictor_gives_the_learners_own_validation_predictions()
+    {
+        var preds = fixture.Learner.GetPreds();
+        using var predictor = Predictor.Load(fixture.BundlePath);
+
+        var predictions = predictor.PredictBatch([.. preds.Paths.Select(p => (ImageSource)p)]);
+
+        Assert.Equal(fixture.Learner.Dls.Vocab, predictor.Classes);
+        float worst = 0;
+        for (int i = 0; i < predictions.Count; i++)
+        {
+            Assert.Equal(preds.Predictions[i], predictions[i].Index);
+            worst = Math.Max(worst, MaxDifference([.. Enumerable.Range(0, predictor.Classes.Count).Select(c => preds.Probability(i, c))], predictions[i].Probabilities));
+        }
+        output.WriteLine($"max |p_predictor − p_getpreds| over {predictions.Count} validation images: {worst:G3}");
+        Assert.True(worst <= 1e-4f, $"Predictor and GetPreds differ by {worst}");
+    }
+
+    [Fact]
+    public void The_predictor_prepares_an_image_exactly_as_the_validation_loader_does()
+    {
+        var valid = fixture.Learner.Dls.Valid;
+        using var batch = valid.Epoch(0).First();
+        using var predictor = Predictor.Load(fixture.BundlePath);
+        var loaded = batch.Images.data<float>().ToArray();
+        int length = (int)(batch.Images.numel() / batch.Paths.Count);
+
+        for (int i = 0; i < batch.Paths.Count; i++)
+        {
+            var prepared = new float[length];
+            predictor.Preprocess(batch.Paths[i], prepared);
+            Assert.Equal(loaded.AsSpan(i * length, length).ToArray(), prepared);
+        }
+    }
+
+    [Fact]
+    public void A_model_loaded_from_the_bundle_has_the_exported_weights()
+    {
+        using var loaded = ClassifierModel.Load(fixture.BundlePath);
+        var original = fixture.Learner.Model.state_dict();
+
+        foreach (var (name, value) in loaded.state_dict())
+            Assert.True(value.eq(original[name]).all().item<bool>(), name);
+        Assert.Equal(original.Count, loaded.state_dict().Count);
+    }
+
+    [Fact]
+    public void The_bundle_describes_the_data_and_the_validation_transform()
+    {
+        var manifest = ModelBundle.Open(fixture.BundlePath).Manifest;
+
+        Assert.Equal(["animals", "food", "vehicles"], manifest.Classes);
+        Assert.Equal((64, 64), (manifest.Input.Width, manifest.Input.Height));
+        Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(manifest.BuildItemTransforms("m")).ToString());
+        Assert.Equal(fixture.Learner.Dls.Valid.Items.Count, manifest.Training.Items["valid"].Values.Sum());
+        Assert.Equal(fixture.Learner.Dls.Train.Items.Count(i => i.Label == 0), manifest.Training.Items["train"]["animals"]);
+    }
+
+    [Fact]
+    public void A_learner_without_a_fixed_input_size_cannot_be_exported()
+    {
+        using var temp = new TempFolder();
+        string data = DataFixture.Write(temp, perClass: 4);
+        var block = DataFixture.Block().With(itemTransforms: []);
+        using var learner = VisionLearner.Create(block.DataLoaders(data, batchSize: 4, workers: 1), Arch.ResNet18);
+
+        var e = Assert.Throws<InvalidOperationException>(() => learner.Export(Path.Combine(temp.Path, "m.kodiak")));
+
+        Assert.Contains("add an item transform such as new Resize(224)", e.Message);
+        Assert.False(File.Exists(Path.Combine(temp.Path, "m.kodiak")));
+    }
+}

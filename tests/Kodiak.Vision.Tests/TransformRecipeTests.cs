@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kodiak.Testing;
+
+namespace Kodiak.Vision.Tests;
+
+public sealed class TransformRecipeTests
+{
+    static IItemTransform RoundTrip(IItemTransform transform) =>
+        TransformRecipe.FromJson(JsonSerializer.SerializeToElement(TransformRecipe.ToJson(transform)), "kodiak.json");
+
+    public static TheoryData<IItemTransform> Transforms => new()
+    {
+        new Resize(40, 24, ResizeMethod.Pad, PadMode.Zeros),
+        new Resize(32, ResizeMethod.Crop),
+        new Resize(30, 50, ResizeMethod.Squish),
+        new RandomResizedCrop(32, minScale: 0.35, maxScale: 0.9, ratio: (0.5, 2.0)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Transforms))]
+    public void A_rebuilt_transform_gives_the_same_validation_image(IItemTransform transform)
+    {
+        var image = TestImages.Photo(90, 60);
+
+        var rebuilt = RoundTrip(transform);
+
+        Assert.Equal(transform.ToString(), rebuilt.ToString());
+        Assert.Equal(transform.Apply(image, ItemContext.Validation()).Pixels, rebuilt.Apply(image, ItemContext.Validation()).Pixels);
+    }
+
+    [Fact]
+    public void A_transform_that_cannot_be_rebuilt_is_refused_on_export()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => TransformRecipe.ToJson(new Flip()));
+
+        Assert.Contains("Flip", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"transform":"Rotate"}""", "unknown item transform 'Rotate'")]
+    [InlineData("""{"transform":"Resize","width":32,"method":"Crop","padMode":"Zeros"}""", "'height'")]
+    [InlineData("""{"transform":"Resize","width":32,"height":32,"method":"Stretch","padMode":"Zeros"}""", "'method' must be one of Crop, Pad, Squish")]
+    [InlineData("""{"transform":"Resize","width":0,"height":32,"method":"Crop","padMode":"Zeros"}""", "invalid Resize settings")]
+    [InlineData("""{"transform":"RandomResizedCrop","size":32,"minScale":0.5,"maxScale":1,"ratio":[1]}""", "'ratio' must be [min, max]")]
+    public void Bad_settings_name_the_file_and_the_field(string json, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => TransformRecipe.FromJson(JsonNode.Parse(json).Deserialize<JsonElement>(), "'m.kodiak'"));
+
+        Assert.StartsWith("'m.kodiak'", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    sealed class Flip : IItemTransform
+    {
+        public (int MinWidth, int MinHeight) DecodeSize(int sourceWidth, int sourceHeight) => (sourceWidth, sourceHeight);
+
+        public RgbImage Apply(RgbImage image, ItemContext context) => image;
+
+        public override string ToString() => "Flip";
+    }
+}
