@@ -71,7 +71,7 @@ internal sealed class OnnxExport
         x = Node("MaxPool", [x],
             Ints("kernel_shape", body.MaxPoolKernelSize, body.MaxPoolKernelSize),
             Ints("strides", body.MaxPoolStride, body.MaxPoolStride),
-            Ints("pads", body.MaxPoolPads.ToOnnxPads()));
+            SameLowerPadding);
         var stages = body.Stages;
         for (int s = 0; s < stages.Count; s++)
             for (int b = 0; b < stages[s].Count; b++)
@@ -108,7 +108,7 @@ internal sealed class OnnxExport
         return Node("Conv", [input, Initializer($"{name}.weight", folded), Initializer($"{name}.bias", shift)],
             Ints("kernel_shape", conv.KernelSize, conv.KernelSize),
             Ints("strides", conv.Stride, conv.Stride),
-            Ints("pads", conv.Pads.ToOnnxPads()));
+            conv.PadsLikeSame ? SameLowerPadding : Ints("pads", conv.Pads.ToOnnxPads()));
     }
 
     /// <summary>Eval-mode BatchNorm1d, then a bias-free Linear, as one Gemm.</summary>
@@ -157,6 +157,14 @@ internal sealed class OnnxExport
         node.Attribute.AddRange(attributes);
         return node;
     }
+
+    // The strided layers' padding rule for any input size (extra row or column at the top or left), as PaddedConv2d applies it.
+    static AttributeProto SameLowerPadding => new()
+    {
+        Name = "auto_pad",
+        Type = AttributeProto.Types.AttributeType.String,
+        S = ByteString.CopyFromUtf8("SAME_LOWER"),
+    };
 
     static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };

@@ -45,18 +45,31 @@ public sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
     /// <summary>Stride in both directions.</summary>
     public long Stride { get; internal set; }
 
-    /// <summary>Zero padding applied to the input before the convolution.</summary>
+    /// <summary>Zero padding declared by the pretrained model (for strided layers: at its native 224-px input).</summary>
     public Padding2d Pads { get; internal set; }
 
-    /// <summary>Pads with zeros, then convolves without further padding.</summary>
+    /// <summary>
+    /// Strided layers follow the exporter's "same" rule (<see cref="Padding2d.SameLower"/>) at every input size
+    /// — <see cref="Pads"/> is that rule at the native 224 px — so inputs that are no multiple of 32 work;
+    /// unstrided layers use <see cref="Pads"/>.
+    /// </summary>
+    public bool PadsLikeSame => Stride > 1;
+
+    /// <summary>The padding applied to an input of <paramref name="height"/> × <paramref name="width"/>.</summary>
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    public Padding2d PadsFor(long height, long width) => PadsLikeSame ? Padding2d.SameLower(height, width, KernelSize, Stride) : Pads;
+
+    /// <summary>Pads with zeros (<see cref="PadsFor"/>), then convolves.</summary>
     /// <param name="input">[N, InChannels, H, W].</param>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         // Symmetric pads go to the convolution itself: an explicit pad costs a copy forward and backward.
-        bool symmetric = Pads.Top == Pads.Bottom && Pads.Left == Pads.Right;
-        var padded = symmetric ? input : nn.functional.pad(input, Pads.ToTorchPad(), PaddingModes.Constant, 0.0);
-        long[] convPadding = symmetric ? [Pads.Top, Pads.Left] : [0, 0];
+        var pads = PadsFor(input.shape[2], input.shape[3]);
+        bool symmetric = pads.Top == pads.Bottom && pads.Left == pads.Right;
+        var padded = symmetric ? input : nn.functional.pad(input, pads.ToTorchPad(), PaddingModes.Constant, 0.0);
+        long[] convPadding = symmetric ? [pads.Top, pads.Left] : [0, 0];
         var output = nn.functional.conv2d(padded, weight, bias: null, strides: [Stride, Stride], padding: convPadding);
         return output.MoveToOuterDisposeScope();
     }

@@ -36,6 +36,38 @@ public readonly record struct Padding2d(long Top, long Left, long Bottom, long R
     }
 
     /// <summary>The order <c>torch.nn.functional.pad</c> wants for the last two dims: [left, right, top, bottom].</summary>
+    /// <summary>
+    /// CNTK's "same" padding for a <paramref name="height"/> × <paramref name="width"/> input (ONNX <c>SAME_LOWER</c>):
+    /// output ceil(input / stride), with an odd extra row or column at the top or left.
+    /// </summary>
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="kernel">Square kernel size.</param>
+    /// <param name="stride">Stride in both directions.</param>
+    public static Padding2d SameLower(long height, long width, long kernel, long stride)
+    {
+        static (long Before, long After) Split(long size, long kernel, long stride)
+        {
+            long output = (size + stride - 1) / stride;
+            long total = Math.Max((output - 1) * stride + kernel - size, 0);
+            return (total - total / 2, total / 2);
+        }
+        var (top, bottom) = Split(height, kernel, stride);
+        var (left, right) = Split(width, kernel, stride);
+        return new(top, left, bottom, right);
+    }
+
+    /// <summary>Whether these pads are what <see cref="SameLower"/> gives for some input size.</summary>
+    internal bool FitsSameLower(long kernel, long stride)
+    {
+        bool Fits(long before, long after)
+        {
+            long total = before + after;
+            return total >= Math.Max(kernel - stride, 0) && total <= Math.Max(kernel - 1, 0) && before == total - total / 2;
+        }
+        return Fits(Top, Bottom) && Fits(Left, Right);
+    }
+
     internal long[] ToTorchPad() => [Left, Right, Top, Bottom];
 
     /// <inheritdoc />

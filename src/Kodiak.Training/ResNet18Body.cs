@@ -91,9 +91,6 @@ public sealed class ResNet18Body : nn.Module<Tensor, Tensor>
     /// <summary>Max-pool stride (2).</summary>
     public long MaxPoolStride { get; internal set; } = 2;
 
-    /// <summary>Padding before the max-pool; padded cells never win (they are −∞).</summary>
-    public Padding2d MaxPoolPads { get; internal set; } = StridedPads;
-
     /// <summary>
     /// Creates the body and loads the pretrained ImageNet weights from ML.NET's <c>ResNet18.onnx</c>,
     /// mapping them by walking the ONNX graph. The module is returned in training mode, like any new
@@ -129,7 +126,9 @@ public sealed class ResNet18Body : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = nn.functional.relu(bn1.forward(conv1.forward(input)));
         // −∞ padding reproduces ONNX MaxPool, whose pads never contribute to the maximum.
-        x = nn.functional.pad(x, MaxPoolPads.ToTorchPad(), PaddingModes.Constant, double.NegativeInfinity);
+        // Like the strided convolutions, the pool keeps the exporter's "same" rule at any input size.
+        var pads = Padding2d.SameLower(x.shape[2], x.shape[3], MaxPoolKernelSize, MaxPoolStride);
+        x = nn.functional.pad(x, pads.ToTorchPad(), PaddingModes.Constant, double.NegativeInfinity);
         x = nn.functional.max_pool2d(x, [MaxPoolKernelSize, MaxPoolKernelSize], [MaxPoolStride, MaxPoolStride]);
         foreach (var stage in new[] { layer1, layer2, layer3, layer4 })
             foreach (var block in stage)

@@ -171,9 +171,13 @@ internal sealed class ResNet18OnnxLoader
         if (pads.Length != 4 || pads.Any(p => p < 0))
             throw Fail($"Conv node '{NodeName(conv)}' has pads [{string.Join(", ", pads)}]; expected four non-negative values.");
 
+        var declared = Padding2d.FromOnnxPads(pads);
+        if (strides[0] > 1 && !declared.FitsSameLower(targetConv.KernelSize, strides[0]))
+            throw Fail($"Conv node '{NodeName(conv)}' pads {declared} with stride {strides[0]}; Kodiak only knows the \"same\" rule with the extra row and column at the top and left.");
+
         CopyInto(conv, 1, targetConv.Weight, $"{convPath}.weight");
         targetConv.Stride = strides[0];
-        targetConv.Pads = Padding2d.FromOnnxPads(pads);
+        targetConv.Pads = declared;
         _convsMapped++;
 
         var bn = SingleConsumer(conv.Output[0], "BatchNormalization");
@@ -200,9 +204,11 @@ internal sealed class ResNet18OnnxLoader
             throw Fail($"MaxPool node '{NodeName(pool)}' has strides [{string.Join(", ", strides)}]; only equal 2-D strides are supported.");
         if (StringAttribute(pool, "auto_pad") is { } autoPad && autoPad is not ("" or "NOTSET"))
             throw Fail($"MaxPool node '{NodeName(pool)}' uses auto_pad={autoPad}; only explicit pads are supported.");
+        var declared = Padding2d.FromOnnxPads(IntsAttribute(pool, "pads") ?? [0, 0, 0, 0]);
+        if (!declared.FitsSameLower(kernel[0], strides[0]))
+            throw Fail($"MaxPool node '{NodeName(pool)}' pads {declared}; Kodiak only knows the \"same\" rule with the extra row and column at the top and left.");
         body.MaxPoolKernelSize = kernel[0];
         body.MaxPoolStride = strides[0];
-        body.MaxPoolPads = Padding2d.FromOnnxPads(IntsAttribute(pool, "pads") ?? [0, 0, 0, 0]);
         return pool.Output[0];
     }
 

@@ -77,13 +77,30 @@ public sealed class ResNet18BodyTests(PretrainedResNet18Fixture fixture, ITestOu
         output.WriteLine($"worst ratio {worstRatio:G4}");
     }
 
+    [Theory]
+    [InlineData(75, 50, 3, 2)]
+    [InlineData(48, 48, 2, 2)]
+    [InlineData(97, 130, 4, 5)]
+    public void Inputs_that_are_no_multiple_of_32_give_ceil_halved_feature_maps(int width, int height, int featureWidth, int featureHeight)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        fixture.Body.eval();
+
+        var features = fixture.Body.forward(torch.rand(1, 3, height, width));
+
+        Assert.Equal([1L, 512, featureHeight, featureWidth], features.shape);
+    }
+
     [Fact]
     public void Loader_takes_padding_strides_and_epsilon_from_the_graph()
     {
         var body = fixture.Body;
         Assert.Equal(new Padding2d(3, 3, 2, 2), body.Conv1.Pads);
         Assert.Equal(2, body.Conv1.Stride);
-        Assert.Equal(new Padding2d(1, 1, 0, 0), body.MaxPoolPads);
+        // The file's explicit pads are the "same" rule the strided layers apply at every size, at its 224 px.
+        Assert.Equal(body.Conv1.Pads, body.Conv1.PadsFor(224, 224));
+        Assert.Equal(body.Stages[1][0].Conv1.Pads, body.Stages[1][0].Conv1.PadsFor(56, 56));
         Assert.Equal(3, body.MaxPoolKernelSize);
         Assert.Equal(2, body.MaxPoolStride);
         Assert.Equal([2, 2, 2, 3], body.Stages.Select(s => s.Count));
