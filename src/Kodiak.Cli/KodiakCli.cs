@@ -11,12 +11,13 @@ internal static class KodiakCli
         {
             DemoCommand.Create(terminal),
             PredictCommand.Create(terminal),
+            ServeCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
             VerifyCommand.Create(terminal),
         };
 
-    public static Task<int> RunAsync(string[] args, Terminal terminal) =>
+    public static Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellation = default) =>
         Create(terminal).Parse(args).InvokeAsync(new InvocationConfiguration
         {
             Output = terminal.Raw,
@@ -24,5 +25,5 @@ internal static class KodiakCli
             // Commands that can stop gracefully (train) handle Ctrl+C themselves; the parser's own
             // handling would end the process two seconds later, before the weights are saved.
             ProcessTerminationTimeout = null,
-        });
+        }, cancellation);
 }

@@ -68,7 +68,7 @@ internal static class TrainCommand
     internal sealed record TrainSettings(string Data, string Out, int Size, string Resize, double MinScale, bool Augment, int Epochs,
         int FreezeEpochs, double Lr, int BatchSize, double ValidPct, ulong Seed, int? Threads);
 
-    static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
+    internal static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
     {
         var console = terminal.Out;
         if (s.Threads is int n) TorchSharp.torch.set_num_threads(n);
