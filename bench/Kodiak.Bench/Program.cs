@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
+    "serve" => await ServeBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -22,6 +23,9 @@ static int Usage()
                                          images/s of augmented 224-px training batches from the
                                          DataLoaders vs images/s of a ResNet18 forward+backward step.
                                          FOLDER defaults to ../shared/data/clipart3.
+          serve MODEL [--images samples/clipart] [--seconds 10]
+                                         requests/s and p50/p95 latency of POST /api/predict on
+                                         127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off.
         """);
     return 2;
 }

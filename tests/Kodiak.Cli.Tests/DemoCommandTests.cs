@@ -17,7 +17,7 @@ public sealed class DemoCommandTests
         Assert.True(code == 0, stdout + error);
         Assert.Contains("150 images in 3 classes: all open.", stdout);
         Assert.Contains("The pretrained body matches.", stdout);
-        Assert.Contains("150 clip-art images of animals, food, vehicles, 32×32 px", stdout);
+        Assert.Contains("150 clip-art images of animals, food, vehicles at 32×32 px", stdout);
         var bundle = ModelBundle.Open(Path.Combine(output, "model.kodiak"));
         Assert.Equal(["animals", "food", "vehicles"], bundle.Manifest.Classes);
         Assert.Equal(32, bundle.Manifest.Input.Width);

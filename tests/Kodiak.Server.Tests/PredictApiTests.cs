@@ -193,10 +193,8 @@ public sealed class PredictApiTests(ServerFixture server)
     [Fact]
     public async Task The_model_endpoint_gives_classes_input_size_training_metrics_and_limits()
     {
-        using var response = await Client.GetAsync("/api/model");
+        var model = await GetJson("/api/model");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var model = await Json(response);
         Assert.Equal(["animals", "food", "vehicles"], model.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(32, model.GetProperty("input").GetProperty("width").GetInt32());
         var valid = server.Sample.Validation;
@@ -219,10 +217,8 @@ public sealed class PredictApiTests(ServerFixture server)
     [Fact]
     public async Task The_OpenAPI_document_describes_predict_and_model()
     {
-        using var response = await Client.GetAsync("/openapi/v1.json");
+        var paths = (await GetJson("/openapi/v1.json")).GetProperty("paths");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var paths = (await Json(response)).GetProperty("paths");
         var predict = paths.GetProperty("/api/predict").GetProperty("post");
         Assert.True(predict.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
         Assert.Equal(["200", "400", "413", "415", "503"], predict.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
@@ -255,6 +251,13 @@ public sealed class PredictApiTests(ServerFixture server)
 
     static HttpRequestMessage ExpectingContinue(HttpContent content) =>
         new(HttpMethod.Post, "/api/predict") { Content = content, Headers = { ExpectContinue = true } };
+
+    async Task<JsonElement> GetJson(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await Json(response);
+    }
 
     static async Task<JsonElement> Json(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 

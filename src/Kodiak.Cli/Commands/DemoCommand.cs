@@ -25,19 +25,16 @@ internal static class DemoCommand
     public static Command Create(Terminal terminal)
     {
         var output = new Option<string>("--out") { Description = "Folder for the model and its report.", DefaultValueFactory = _ => "kodiak-demo" };
-        var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 128 };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable (after one with only the head).", DefaultValueFactory = _ => 3 };
+        var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 128 }
+            .Must(n => n >= 32, "must be at least 32");
+        var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable (after one with only the head).", DefaultValueFactory = _ => 3 }
+            .Must(n => n >= 1, "must be at least 1");
         var noServe = new Option<bool>("--no-serve") { Description = "Stop after writing the model; do not start the web app." };
         var urls = ServeCommand.Urls();
         var command = new Command("demo", "Run the whole job on the bundled sample images (samples/clipart): verify, train, export, serve.")
         {
             output, size, epochs, noServe, urls,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(size) < 32) result.AddError("--size must be at least 32.");
-            if (result.GetValue(epochs) < 1) result.AddError("--epochs must be at least 1.");
-        });
         command.SetAction(async (parse, cancellation) =>
         {
             var settings = new TrainCommand.TrainSettings(SamplePath, parse.GetValue(output)!, parse.GetValue(size), "random-crop", MinScale: 0.5,
@@ -89,8 +86,9 @@ internal static class DemoCommand
             return 1;
 
         console.Write(new Rule("[bold]3. Train[/]").LeftJustified());
-        console.MarkupLineInterpolated(
-            $"Fine-tuning the pretrained ResNet18 on the bundled sample ({SamplePath}): {files.Count} clip-art images of {string.Join(", ", byClass.Select(g => g.Key))}, {settings.Size}×{settings.Size} px, batch {settings.BatchSize}, {settings.FreezeEpochs} epoch with the body frozen then {settings.Epochs} with everything trainable. A few minutes on 2 cores.");
+        console.MarkupLineInterpolated($"Fine-tuning the pretrained ResNet18 on the bundled sample, {SamplePath}:");
+        console.MarkupLineInterpolated($"  {files.Count} clip-art images of {string.Join(", ", byClass.Select(g => g.Key))} at {settings.Size}×{settings.Size} px, batch {settings.BatchSize};");
+        console.MarkupLineInterpolated($"  {settings.FreezeEpochs} epoch with the body frozen, then {settings.Epochs} with everything trainable. A few minutes on 2 cores.");
         int trained = terminal.Run(() => TrainCommand.Train(terminal, settings, cancellation));
         if (trained != 0)
             return trained;

@@ -14,21 +14,18 @@ internal static class ServeCommand
         var model = new Argument<string>("MODEL") { Description = "The exported model, e.g. out/model.kodiak." };
         var urls = Urls();
         var defaults = new ServeOptions();
-        var maxBatch = new Option<int>("--max-batch") { Description = "Most images per model run (micro-batching); 1 turns it off.", DefaultValueFactory = _ => defaults.MaxBatchSize };
-        var maxWait = new Option<double>("--max-wait-ms") { Description = "How long a batch waits for more requests.", DefaultValueFactory = _ => defaults.MaxBatchWait.TotalMilliseconds };
-        var queue = new Option<int>("--queue") { Description = "Most requests admitted at once; beyond that, 503 with Retry-After.", DefaultValueFactory = _ => defaults.QueueCapacity };
-        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload, in MB; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxUploadBytes / Megabyte };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Most images per model run (micro-batching); 1 turns it off.", DefaultValueFactory = _ => defaults.MaxBatchSize }
+            .Must(n => n >= 1, "must be at least 1");
+        var maxWait = new Option<double>("--max-wait-ms") { Description = "How long a batch waits for more requests.", DefaultValueFactory = _ => defaults.MaxBatchWait.TotalMilliseconds }
+            .Must(ms => ms >= 0, "must not be negative");
+        var queue = new Option<int>("--queue") { Description = "Most requests admitted at once; beyond that, 503 with Retry-After.", DefaultValueFactory = _ => defaults.QueueCapacity }
+            .Must(n => n >= 1, "must be at least 1");
+        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload, in MB; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxUploadBytes / Megabyte }
+            .Must(mb => mb > 0, "must be positive");
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
             model, urls, maxBatch, maxWait, queue, maxUpload,
         };
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(maxBatch) < 1) result.AddError("--max-batch must be at least 1.");
-            if (result.GetValue(maxWait) < 0) result.AddError("--max-wait-ms must not be negative.");
-            if (result.GetValue(queue) < 1) result.AddError("--queue must be at least 1.");
-            if (result.GetValue(maxUpload) <= 0) result.AddError("--max-upload-mb must be positive.");
-        });
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
             Model = parse.GetValue(model)!,
