@@ -6,7 +6,8 @@ namespace Kodiak.Server;
 
 /// <summary>
 /// The micro-batcher: requests that arrive together go through the model as one batch. A batch starts with the first
-/// waiting request and takes whatever else arrives within the wait, up to the batch size. Admission is bounded: at
+/// waiting request and takes whatever else arrives within the wait, up to the batch size; it waits only while other
+/// admitted requests are still on their way (uploading), so a request alone runs at once. Admission is bounded: at
 /// most <c>capacity</c> requests hold a <see cref="Slot"/> (reading their upload, queued or predicting) at once, so
 /// memory stays bounded under any load; a request that finds no free slot is turned away at once.
 /// </summary>
@@ -56,7 +57,7 @@ internal sealed class PredictionBatcher : BackgroundService
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 Collect(batch);
-                if (batch.Count < _maxBatchSize && _maxWait > TimeSpan.Zero)
+                if (_maxWait > TimeSpan.Zero && MoreMayCome(batch))
                     await WaitForMore(batch, stoppingToken);
                 Run(batch);
                 batch.Clear();
@@ -82,13 +83,16 @@ internal sealed class PredictionBatcher : BackgroundService
             batch.Add(job);
     }
 
+    /// <summary>Room in the batch, and requests admitted that are not in it yet.</summary>
+    bool MoreMayCome(List<Job> batch) => batch.Count < _maxBatchSize && Admitted > batch.Count;
+
     async Task WaitForMore(List<Job> batch, CancellationToken stoppingToken)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         wait.CancelAfter(_maxWait);
         try
         {
-            while (batch.Count < _maxBatchSize && await _queue.Reader.WaitToReadAsync(wait.Token))
+            while (MoreMayCome(batch) && await _queue.Reader.WaitToReadAsync(wait.Token))
                 Collect(batch);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
