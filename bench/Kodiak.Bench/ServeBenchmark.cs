@@ -15,6 +15,9 @@ internal static class ServeBenchmark
 {
     static readonly int[] Concurrencies = [1, 8, 32];
 
+    /// <summary>Rounds per cell; the modes take turns.</summary>
+    const int Rounds = 4;
+
     public static async Task<int> Run(string[] args)
     {
         double seconds = 10;
@@ -48,17 +51,20 @@ internal static class ServeBenchmark
 
         var images = ImageFiles.Get(folder).Select(File.ReadAllBytes).ToArray();
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-        Console.WriteLine($"model:   {model}; images: {images.Length} from {folder} ({images.Sum(i => (long)i.Length) / images.Length / 1024} KiB avg); {seconds} s per cell after 1 s warm-up");
+        Console.WriteLine($"model:   {model}; images: {images.Length} from {folder} ({images.Sum(i => (long)i.Length) / images.Length / 1024} KiB avg); {seconds} s per cell in {Rounds} rounds, the modes taking turns, after 1 s warm-up");
 
         var modes = new (string Name, int MaxBatch, TimeSpan Wait)[]
         {
             ("on", 16, TimeSpan.FromMilliseconds(5)),
             ("off", 1, TimeSpan.Zero),
         };
-        var results = new Dictionary<(string, int), Cell>();
-        foreach (var (name, maxBatch, wait) in modes)
+        // Both servers run side by side and the modes alternate in short rounds, so that a change in the machine's
+        // load (it is shared) falls on both alike.
+        var apps = new List<WebApplication>();
+        var clients = new List<HttpClient>();
+        foreach (var (_, maxBatch, wait) in modes)
         {
-            await using var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"], new ServeOptions
+            var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"], new ServeOptions
             {
                 Model = model,
                 MaxBatchSize = maxBatch,
@@ -66,15 +72,35 @@ internal static class ServeBenchmark
                 QueueCapacity = 256,
             });
             await app.StartAsync();
-            using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
-            foreach (int concurrency in Concurrencies)
+            apps.Add(app);
+            clients.Add(new HttpClient { BaseAddress = new Uri(app.Urls.Single()) });
+        }
+
+        var results = new Dictionary<(string, int), Cell>();
+        foreach (int concurrency in Concurrencies)
+        {
+            var rounds = modes.Select(_ => new List<Round>()).ToArray();
+            for (int m = 0; m < modes.Length; m++)
+                await Load(clients[m], images, concurrency, TimeSpan.FromSeconds(1));
+            for (int round = 0; round < Rounds; round++)
             {
-                await Load(client, images, concurrency, TimeSpan.FromSeconds(1));
-                results[(name, concurrency)] = await Load(client, images, concurrency, TimeSpan.FromSeconds(seconds));
-                Console.WriteLine($"micro-batching {name} (batch {maxBatch}, wait {wait.TotalMilliseconds} ms), concurrency {concurrency}: {results[(name, concurrency)]}");
+                for (int m = 0; m < modes.Length; m++)
+                    rounds[m].Add(await Load(clients[m], images, concurrency, TimeSpan.FromSeconds(seconds / Rounds)));
             }
 
+            for (int m = 0; m < modes.Length; m++)
+            {
+                var cell = results[(modes[m].Name, concurrency)] = Cell.Of(rounds[m]);
+                Console.WriteLine($"micro-batching {modes[m].Name} (batch {modes[m].MaxBatch}, wait {modes[m].Wait.TotalMilliseconds} ms), concurrency {concurrency}: {cell}");
+            }
+        }
+
+        foreach (var client in clients)
+            client.Dispose();
+        foreach (var app in apps)
+        {
             await app.StopAsync();
+            await app.DisposeAsync();
         }
 
         Console.WriteLine();
@@ -100,7 +126,7 @@ internal static class ServeBenchmark
     }
 
     /// <summary><paramref name="concurrency"/> clients each posting one image after another for <paramref name="duration"/>.</summary>
-    static async Task<Cell> Load(HttpClient client, byte[][] images, int concurrency, TimeSpan duration)
+    static async Task<Round> Load(HttpClient client, byte[][] images, int concurrency, TimeSpan duration)
     {
         var latencies = new List<double>[concurrency];
         int failures = 0;
@@ -120,16 +146,24 @@ internal static class ServeBenchmark
             }
         }));
         double elapsed = clock.Elapsed.TotalSeconds;
-        var all = latencies.SelectMany(l => l).Order().ToArray();
+        var all = latencies.SelectMany(l => l).ToArray();
         if (failures > 0)
             throw new InvalidOperationException($"{failures} of {all.Length} requests failed at concurrency {concurrency}");
-        return new Cell(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95));
+        return new Round(elapsed, all);
     }
+
+    sealed record Round(double Seconds, double[] LatenciesMs);
 
     static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 
     sealed record Cell(double RequestsPerSecond, double P50, double P95)
     {
+        public static Cell Of(IReadOnlyList<Round> rounds)
+        {
+            var all = rounds.SelectMany(r => r.LatenciesMs).Order().ToArray();
+            return new Cell(all.Length / rounds.Sum(r => r.Seconds), Percentile(all, 0.50), Percentile(all, 0.95));
+        }
+
         public override string ToString() => $"{RequestsPerSecond:0.0} requests/s, p50 {P50:0.0} ms, p95 {P95:0.0} ms";
     }
 }
