@@ -113,7 +113,17 @@ internal static class PredictApi
         {
             if (type?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
             {
-                var form = await request.ReadFormAsync(context.RequestAborted);
+                IFormCollection form;
+                try
+                {
+                    form = await request.ReadFormAsync(context.RequestAborted);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException)
+                {
+                    return (default, TypedResults.Problem($"The multipart form cannot be read: {e.Message}",
+                        statusCode: StatusCodes.Status400BadRequest, title: "Broken form."));
+                }
+
                 if (form.Files.GetFile(FileField) is not { } file)
                     return (default, TypedResults.Problem($"The form has no '{FileField}' field: send the image as the '{FileField}' field.",
                         statusCode: StatusCodes.Status400BadRequest, title: "No image in the form."));

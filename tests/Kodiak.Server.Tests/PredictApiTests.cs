@@ -126,6 +126,17 @@ public sealed class PredictApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_broken_multipart_form_is_400()
+    {
+        var broken = Raw(TestImages.Text("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\nno closing boundary"), "multipart/form-data");
+        broken.Headers.ContentType!.Parameters.Add(new NameValueHeaderValue("boundary", "xyz"));
+
+        using var response = await Client.PostAsync("/api/predict", broken);
+
+        await AssertProblem(response, HttpStatusCode.BadRequest, "The multipart form cannot be read");
+    }
+
+    [Fact]
     public async Task Sixty_four_concurrent_requests_all_get_their_own_right_label_in_shared_batches()
     {
         var valid = server.Sample.Validation;
