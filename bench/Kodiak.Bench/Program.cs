@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
     "train" => TrainBenchmark.Run(args[1..]),
     "predict" => PredictBenchmark.Run(args[1..]),
+    "serve" => await ServeBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -32,6 +33,9 @@ static int Usage()
                                          Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
                                          bundle: single-image latency p50/p95, batch-32 images/s, and
                                          decode + preprocess time per image. FOLDER: ../shared/data/clipart3.
+          serve MODEL [--images samples/clipart] [--seconds 10]
+                                         requests/s and p50/p95 latency of POST /api/predict on
+                                         127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off.
         """);
     return 2;
 }

@@ -16,11 +16,12 @@ internal static class KodiakCli
             VerifyCommand.Create(terminal),
             LrFindCommand.Create(terminal),
             PredictCommand.Create(terminal),
+            ServeCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
         };
 
-    public static Task<int> RunAsync(string[] args, Terminal terminal) =>
+    public static Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellation = default) =>
         Create(terminal).Parse(args).InvokeAsync(new InvocationConfiguration
         {
             Output = terminal.Raw,
@@ -28,5 +29,5 @@ internal static class KodiakCli
             // Commands that can stop gracefully (train, gather, download) handle Ctrl+C themselves; the parser's own
             // handling would end the process two seconds later, before the weights are saved.
             ProcessTerminationTimeout = null,
-        });
+        }, cancellation);
 }

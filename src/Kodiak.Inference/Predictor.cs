@@ -23,15 +23,17 @@ public sealed class Predictor : IDisposable
     readonly RunOptions _runOptions = new();
     readonly IReadOnlyList<IItemTransform> _transforms;
     readonly int _batchSize;
+    readonly DecodeOptions? _decode;
     bool _disposed;
 
-    Predictor(ModelBundle bundle, InferenceSession session, IReadOnlyList<IItemTransform> transforms, int batchSize)
+    Predictor(ModelBundle bundle, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options)
     {
         Path = bundle.Path;
         Manifest = bundle.Manifest;
         _session = session;
         _transforms = transforms;
-        _batchSize = batchSize;
+        _batchSize = options.BatchSize;
+        _decode = options.Decode;
     }
 
     /// <summary>The bundle this predictor was loaded from.</summary>
@@ -54,7 +56,7 @@ public sealed class Predictor : IDisposable
     /// one warm-up prediction, so the first real one is not slower.
     /// </summary>
     /// <param name="path">The <c>.kodiak</c> file.</param>
-    /// <param name="options">Threads and batch size; defaults when null.</param>
+    /// <param name="options">Threads, batch size and decoding limits; defaults when null.</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a readable bundle, or one whose model does not match its description.</exception>
     public static Predictor Load(string path, PredictorOptions? options = null)
@@ -81,7 +83,7 @@ public sealed class Predictor : IDisposable
             throw new InvalidDataException($"'{bundle.Path}': ONNX Runtime cannot load {ModelBundle.OnnxEntry}: {e.Message}", e);
         }
 
-        var predictor = new Predictor(bundle, session, transforms, options.BatchSize);
+        var predictor = new Predictor(bundle, session, transforms, options);
         try
         {
             predictor.CheckGraph();
@@ -140,7 +142,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Decodes and transforms one image exactly as training does for validation images, into CHW floats in [0, 1].</summary>
     internal void Preprocess(ImageSource image, Span<float> destination)
     {
-        var prepared = ItemPipeline.Load(image, _transforms, ItemContext.Validation());
+        var prepared = ItemPipeline.Load(image, _transforms, ItemContext.Validation(), _decode);
         if (prepared.Width != Width || prepared.Height != Height)
             throw new InvalidDataException(
                 $"'{image.Path ?? "image"}' came out {prepared.Width}×{prepared.Height} after {string.Join(", ", _transforms)}, but the model takes {Width}×{Height}.");

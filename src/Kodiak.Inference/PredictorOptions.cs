@@ -1,3 +1,5 @@
+using Kodiak.Vision;
+
 namespace Kodiak.Inference;
 
 /// <summary>How a <see cref="Predictor"/> runs the model.</summary>
@@ -25,4 +27,7 @@ public sealed class PredictorOptions
             field = value;
         }
     } = 32;
+
+    /// <summary>Limits applied when decoding images (a pixel limit against decompression bombs); <see cref="DecodeOptions.Default"/> when null.</summary>
+    public DecodeOptions? Decode { get; init; }
 }

@@ -7,37 +7,8 @@ using Xunit.Abstractions;
 
 namespace Kodiak.Cli.Tests;
 
-/// <summary>
-/// Trains on the bundled sample once, as <c>kodiak train</c> does (32 px, random-crop sizing), exports the bundle
-/// and keeps the training process's own validation predictions.
-/// </summary>
-public sealed class TrainedSampleFixture : IDisposable
-{
-    readonly TempFolder _temp = new();
-
-    public TrainedSampleFixture()
-    {
-        Data = Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
-        var block = FolderData.Block(FolderData.Sizing("random-crop", 32, 0.5), augment: false, validPct: 0.2, seed: 42);
-        using var learner = VisionLearner.Create(block.DataLoaders(Data, batchSize: 16, seed: 42), Arch.ResNet18, seed: 42);
-        learner.FitOneCycle(1, 1e-2);
-        Bundle = Path.Combine(_temp.Path, "model.kodiak");
-        learner.Export(Bundle);
-        Validation = learner.GetPreds();
-    }
-
-    public string Data { get; }
-
-    public string Bundle { get; }
-
-    public ClassificationInterpretation Validation { get; }
-
-    public string Temp => _temp.Path;
-
-    public void Dispose() => _temp.Dispose();
-}
-
-public sealed class PredictCommandTests(TrainedSampleFixture fixture, ITestOutputHelper output) : IClassFixture<TrainedSampleFixture>
+[Collection(TrainedSampleFixture.Collection)]
+public sealed class PredictCommandTests(TrainedSampleFixture fixture, ITestOutputHelper output)
 {
     [Fact]
     public async Task Predicting_the_sample_gives_the_training_processs_own_validation_labels_and_probabilities()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Kodiak.Server;
 using Kodiak.Training;
 using Kodiak.Vision;
 using Microsoft.ML.OnnxRuntime;
@@ -10,7 +11,10 @@ using static TorchSharp.torch;
 
 namespace Kodiak.Cli.Commands;
 
-/// <summary><c>kodiak demo</c>: the main job on the bundled sample images.</summary>
+/// <summary>
+/// <c>kodiak demo</c>: the whole job on the bundled sample images: verify them, check the pretrained ResNet18, train,
+/// write the report and the bundle, then serve the web app.
+/// </summary>
 internal static class DemoCommand
 {
     /// <summary>Where the build puts the bundled sample (see Kodiak.Cli.csproj).</summary>
@@ -20,12 +24,36 @@ internal static class DemoCommand
 
     public static Command Create(Terminal terminal)
     {
-        var command = new Command("demo", "Run Kodiak on the bundled sample images (samples/clipart).");
-        command.SetAction(_ => Run(terminal));
+        var output = new Option<string>("--out") { Description = "Folder for the model and its report.", DefaultValueFactory = _ => "kodiak-demo" };
+        var size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 128 }
+            .Must(n => n >= 32, "must be at least 32");
+        var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable (after one with only the head).", DefaultValueFactory = _ => 3 }
+            .Must(n => n >= 1, "must be at least 1");
+        var noServe = new Option<bool>("--no-serve") { Description = "Stop after writing the model; do not start the web app." };
+        var urls = ServeCommand.Urls();
+        var command = new Command("demo", "Run the whole job on the bundled sample images (samples/clipart): verify, train, export, serve.")
+        {
+            output, size, epochs, noServe, urls,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var data = new DataSettings(SamplePath, parse.GetValue(size), "random-crop", MinScale: 0.5, Augment: true, BatchSize: 16,
+                ValidPct: 0.2, Seed: 42, Threads: null);
+            var settings = new TrainCommand.TrainSettings(data, parse.GetValue(output)!, parse.GetValue(epochs), FreezeEpochs: 1, Lr: 2e-3,
+                Checkpoint: false, Resume: false);
+            int code = Prepare(terminal, settings, cancellation);
+            if (code != 0 || parse.GetValue(noServe))
+                return code;
+            terminal.Out.Write(new Rule("[bold]5. Serve the web app[/]").LeftJustified());
+            return await ServeCommand.Serve(terminal, new ServeOptions { Model = ModelPath(settings) }, parse.GetValue(urls)!, cancellation);
+        });
         return command;
     }
 
-    static int Run(Terminal terminal)
+    static string ModelPath(TrainCommand.TrainSettings settings) => Path.Combine(settings.Out, "model.kodiak");
+
+    /// <summary>Steps 1–4: everything before serving; 0 when the model is written.</summary>
+    static int Prepare(Terminal terminal, TrainCommand.TrainSettings settings, CancellationToken cancellation)
     {
         var console = terminal.Out;
         if (!Directory.Exists(SamplePath))
@@ -56,7 +84,21 @@ internal static class DemoCommand
         console.MarkupLineInterpolated($"  {torchMs / sample.Count:0} ms per image in TorchSharp, {onnxMs / sample.Count:0} ms in ONNX Runtime.");
         bool agrees = maxDifference <= 1e-3 * largest;
         console.MarkupLine(agrees ? "[green]The pretrained body matches.[/]" : "[red]The pretrained body does not match the ONNX model.[/]");
-        return problems.Count == 0 && agrees ? 0 : 1;
+        if (problems.Count != 0 || !agrees)
+            return 1;
+
+        console.Write(new Rule("[bold]3. Train[/]").LeftJustified());
+        console.MarkupLineInterpolated($"Fine-tuning the pretrained ResNet18 on the bundled sample, {SamplePath}:");
+        console.MarkupLineInterpolated($"  {files.Count} clip-art images of {string.Join(", ", byClass.Select(g => g.Key))} at {settings.Data.Size}×{settings.Data.Size} px, batch {settings.Data.BatchSize};");
+        console.MarkupLineInterpolated($"  {settings.FreezeEpochs} epoch with the body frozen, then {settings.Epochs} with everything trainable. A few minutes on 2 cores.");
+        int trained = terminal.Run(() => TrainCommand.Train(terminal, settings, cancellation));
+        if (trained != 0)
+            return trained;
+
+        console.Write(new Rule("[bold]4. The model and its report[/]").LeftJustified());
+        console.MarkupLineInterpolated($"Model: {Path.GetFullPath(ModelPath(settings))} (predict with: kodiak predict {ModelPath(settings)} IMAGE)");
+        console.MarkupLineInterpolated($"Report: {Path.GetFullPath(Path.Combine(settings.Out, "report"))} (metrics.json, loss.png, confusion_matrix.png, top_losses.png)");
+        return 0;
     }
 
     /// <summary>Pooled 512 features of both implementations for the same images.</summary>

@@ -40,7 +40,7 @@ internal static class TrainCommand
 
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
+    internal static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
     {
         var console = terminal.Out;
         string checkpointFolder = Path.Combine(s.Out, "checkpoint");

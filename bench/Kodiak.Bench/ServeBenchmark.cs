@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using Kodiak.Server;
+using Kodiak.Vision;
+using Microsoft.AspNetCore.Builder;
+
+namespace Kodiak.Bench;
+
+/// <summary>
+/// <c>POST /api/predict</c> against the app on 127.0.0.1: requests/s and p50/p95 latency at several concurrencies,
+/// micro-batching on (batch 16, wait 5 ms) against off (batch 1, no wait), in one run.
+/// </summary>
+internal static class ServeBenchmark
+{
+    static readonly int[] Concurrencies = [1, 8, 32];
+
+    /// <summary>Rounds per cell; the modes take turns.</summary>
+    const int Rounds = 4;
+
+    public static async Task<int> Run(string[] args)
+    {
+        double seconds = 10;
+        string folder = "samples/clipart";
+        string? model = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[++i], out seconds) && seconds > 0)
+                continue;
+            if (args[i] == "--images" && i + 1 < args.Length)
+            {
+                folder = args[++i];
+                continue;
+            }
+
+            if (model is null && !args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                model = args[i];
+                continue;
+            }
+
+            Console.Error.WriteLine($"serve: unexpected argument '{args[i]}'");
+            return 2;
+        }
+
+        if (model is null)
+        {
+            Console.Error.WriteLine("serve: give the model, e.g. kodiak-demo/model.kodiak (written by `kodiak demo --no-serve`)");
+            return 2;
+        }
+
+        var images = ImageFiles.Get(folder).Select(File.ReadAllBytes).ToArray();
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        Console.WriteLine($"model:   {model}; images: {images.Length} from {folder} ({images.Sum(i => (long)i.Length) / images.Length / 1024} KiB avg); {seconds} s per cell in {Rounds} rounds, the modes taking turns, after 1 s warm-up");
+
+        var modes = new (string Name, int MaxBatch, TimeSpan Wait)[]
+        {
+            ("on", 16, TimeSpan.FromMilliseconds(5)),
+            ("off", 1, TimeSpan.Zero),
+        };
+        // Both servers run side by side and the modes alternate in short rounds, so that a change in the machine's
+        // load (it is shared) falls on both alike.
+        var apps = new List<WebApplication>();
+        var clients = new List<HttpClient>();
+        foreach (var (_, maxBatch, wait) in modes)
+        {
+            var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"], new ServeOptions
+            {
+                Model = model,
+                MaxBatchSize = maxBatch,
+                MaxBatchWait = wait,
+                QueueCapacity = 256,
+            });
+            await app.StartAsync();
+            apps.Add(app);
+            clients.Add(new HttpClient { BaseAddress = new Uri(app.Urls.Single()) });
+        }
+
+        var results = new Dictionary<(string, int), Cell>();
+        foreach (int concurrency in Concurrencies)
+        {
+            var rounds = modes.Select(_ => new List<Round>()).ToArray();
+            for (int m = 0; m < modes.Length; m++)
+                await Load(clients[m], images, concurrency, TimeSpan.FromSeconds(1));
+            for (int round = 0; round < Rounds; round++)
+            {
+                for (int m = 0; m < modes.Length; m++)
+                    rounds[m].Add(await Load(clients[m], images, concurrency, TimeSpan.FromSeconds(seconds / Rounds)));
+            }
+
+            for (int m = 0; m < modes.Length; m++)
+            {
+                var cell = results[(modes[m].Name, concurrency)] = Cell.Of(rounds[m]);
+                Console.WriteLine($"micro-batching {modes[m].Name} (batch {modes[m].MaxBatch}, wait {modes[m].Wait.TotalMilliseconds} ms), concurrency {concurrency}: {cell}");
+            }
+        }
+
+        foreach (var client in clients)
+            client.Dispose();
+        foreach (var app in apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| concurrency | batching | requests/s | p50 ms | p95 ms |");
+        Console.WriteLine("| ---: | --- | ---: | ---: | ---: |");
+        foreach (int concurrency in Concurrencies)
+        {
+            foreach (var (name, _, _) in modes)
+            {
+                var cell = results[(name, concurrency)];
+                Console.WriteLine($"| {concurrency} | {name} | {cell.RequestsPerSecond:0.0} | {cell.P50:0.0} | {cell.P95:0.0} |");
+            }
+        }
+
+        Console.WriteLine();
+        foreach (int concurrency in Concurrencies)
+        {
+            Cell on = results[(modes[0].Name, concurrency)], off = results[(modes[1].Name, concurrency)];
+            Console.WriteLine($"concurrency {concurrency}: on/off requests/s ×{on.RequestsPerSecond / off.RequestsPerSecond:0.00}, p95 ×{on.P95 / off.P95:0.00}");
+        }
+
+        return 0;
+    }
+
+    /// <summary><paramref name="concurrency"/> clients each posting one image after another for <paramref name="duration"/>.</summary>
+    static async Task<Round> Load(HttpClient client, byte[][] images, int concurrency, TimeSpan duration)
+    {
+        var latencies = new List<double>[concurrency];
+        int failures = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            var mine = latencies[worker] = [];
+            for (int i = worker; clock.Elapsed < duration; i += concurrency)
+            {
+                using var body = new ByteArrayContent(images[i % images.Length]);
+                body.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+                long start = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync("/api/predict", body);
+                if (!response.IsSuccessStatusCode)
+                    Interlocked.Increment(ref failures);
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        }));
+        double elapsed = clock.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).ToArray();
+        if (failures > 0)
+            throw new InvalidOperationException($"{failures} of {all.Length} requests failed at concurrency {concurrency}");
+        return new Round(elapsed, all);
+    }
+
+    sealed record Round(double Seconds, double[] LatenciesMs);
+
+    static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    sealed record Cell(double RequestsPerSecond, double P50, double P95)
+    {
+        public static Cell Of(IReadOnlyList<Round> rounds)
+        {
+            var all = rounds.SelectMany(r => r.LatenciesMs).Order().ToArray();
+            return new Cell(all.Length / rounds.Sum(r => r.Seconds), Percentile(all, 0.50), Percentile(all, 0.95));
+        }
+
+        public override string ToString() => $"{RequestsPerSecond:0.0} requests/s, p50 {P50:0.0} ms, p95 {P95:0.0} ms";
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Kodiak.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Kodiak.Cli.Commands;
+
+/// <summary><c>kodiak serve MODEL.kodiak [--urls URL]</c>: the web app and JSON API for an exported model.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var model = new Argument<string>("MODEL") { Description = "The exported model, e.g. out/model.kodiak." };
+        var urls = Urls();
+        var defaults = new ServeOptions();
+        var maxBatch = new Option<int>("--max-batch") { Description = "Most images per model run (micro-batching); 1 turns it off.", DefaultValueFactory = _ => defaults.MaxBatchSize }
+            .Must(n => n >= 1, "must be at least 1");
+        var maxWait = new Option<double>("--max-wait-ms") { Description = "How long a batch waits for more requests.", DefaultValueFactory = _ => defaults.MaxBatchWait.TotalMilliseconds }
+            .Must(ms => ms >= 0, "must not be negative");
+        var queue = new Option<int>("--queue") { Description = "Most requests admitted at once; beyond that, 503 with Retry-After.", DefaultValueFactory = _ => defaults.QueueCapacity }
+            .Must(n => n >= 1, "must be at least 1");
+        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload, in MB; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxUploadBytes / Megabyte }
+            .Must(mb => mb > 0, "must be positive");
+        var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
+        {
+            model, urls, maxBatch, maxWait, queue, maxUpload,
+        };
+        command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
+        {
+            Model = parse.GetValue(model)!,
+            MaxBatchSize = parse.GetValue(maxBatch),
+            MaxBatchWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
+            QueueCapacity = parse.GetValue(queue),
+            MaxUploadBytes = (long)(parse.GetValue(maxUpload) * Megabyte),
+        }, parse.GetValue(urls)!, cancellation));
+        return command;
+    }
+
+    const double Megabyte = 1024 * 1024;
+
+    /// <summary>The <c>--urls</c> option, shared with <c>kodiak demo</c>.</summary>
+    public static Option<string> Urls() =>
+        new("--urls") { Description = "Where to listen (port 0 picks a free one).", DefaultValueFactory = _ => KodiakServer.DefaultUrl };
+
+    /// <summary>Serves until Ctrl+C (or <paramref name="cancellation"/>); 1 when the model or the address is unusable.</summary>
+    public static async Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation)
+    {
+        WebApplication app;
+        try
+        {
+            app = KodiakServer.Build(["--urls", urls], options);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            terminal.Fail(e.Message);
+            return 1;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync(cancellation);
+            }
+            catch (IOException e)
+            {
+                terminal.Fail(e.Message); // e.g. the address is already in use
+                return 1;
+            }
+
+            terminal.Out.WriteLine(KodiakServer.Describe(app));
+            terminal.Out.MarkupLineInterpolated($"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.");
+            await app.WaitForShutdownAsync(cancellation);
+        }
+
+        return 0;
+    }
+}

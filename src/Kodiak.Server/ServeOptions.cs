@@ -1,0 +1,47 @@
+using Kodiak.Vision;
+
+namespace Kodiak.Server;
+
+/// <summary>
+/// What <c>kodiak serve</c> serves and its limits. Every limit bounds memory: at most <see cref="QueueCapacity"/>
+/// uploads of at most <see cref="MaxUploadBytes"/> are held at once, and no image larger than
+/// <see cref="MaxImagePixels"/> is decoded.
+/// </summary>
+public sealed class ServeOptions
+{
+    /// <summary>The <c>.kodiak</c> bundle to serve.</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Largest request body accepted, in bytes (20 MB); larger uploads get 413.</summary>
+    public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>Largest image, in pixels as stored in its header (Kodiak.Vision's 100 megapixels); larger ones get 400.</summary>
+    public long MaxImagePixels { get; set; } = DecodeOptions.Default.MaxPixels;
+
+    /// <summary>Most images the micro-batcher sends through the model at once (16); 1 turns micro-batching off.</summary>
+    public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>How long the micro-batcher waits for more requests after the first one of a batch arrives (5 ms).</summary>
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Most prediction requests admitted at once, queued or running (64); beyond that, 503 with Retry-After.</summary>
+    public int QueueCapacity { get; set; } = 64;
+
+    /// <summary>Threads ONNX Runtime uses inside one batch; null: one per core.</summary>
+    public int? IntraOpThreads { get; set; }
+
+    /// <summary>Throws when a setting is out of range or no model is given, naming the setting.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Model))
+            throw new ArgumentException("No model given: pass the .kodiak bundle to serve (--model MODEL.kodiak).", nameof(Model));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUploadBytes, 1, nameof(MaxUploadBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        if (IntraOpThreads is int threads)
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(IntraOpThreads));
+    }
+}

@@ -1,0 +1,112 @@
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let maxUploadBytes = Infinity;
+
+async function loadModel() {
+  try {
+    const response = await fetch("/api/model");
+    if (!response.ok) throw new Error(await describeError(response));
+    const model = await response.json();
+    document.title = `Kodiak: ${model.name}`;
+    $("title").textContent = `${model.name} classifier`;
+    $("classes").textContent = `Classes: ${model.classes.join(", ")}`;
+    const errorRate = model.training.metrics.error_rate;
+    $("model-info").textContent = `${model.architecture}, ${model.input.width}×${model.input.height} px, version ${model.version}` +
+      (errorRate === undefined ? "" : `, validation error rate ${errorRate.toFixed(4)}`);
+    maxUploadBytes = model.limits.maxUploadBytes;
+  } catch (e) {
+    showError(`The model could not be loaded: ${e.message}`);
+  }
+}
+
+async function describeError(response) {
+  try {
+    const problem = await response.json();
+    return problem.detail || problem.title || `${response.status} ${response.statusText}`;
+  } catch {
+    return `${response.status} ${response.statusText}`;
+  }
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = false;
+}
+
+async function classify(file) {
+  $("error").hidden = true;
+  if (!file) return;
+  if (file.size > maxUploadBytes) {
+    showError(`That file is ${(file.size / 1048576).toFixed(1)} MB; the limit is ${(maxUploadBytes / 1048576).toFixed(0)} MB.`);
+    return;
+  }
+  const thumbnail = $("thumbnail");
+  if (thumbnail.src) URL.revokeObjectURL(thumbnail.src);
+  thumbnail.src = URL.createObjectURL(file);
+  $("prediction").textContent = "Classifying…";
+  $("bars").replaceChildren();
+  $("result").hidden = false;
+  $("result").classList.add("busy");
+  try {
+    const form = new FormData();
+    form.append("file", file);
+    const response = await fetch("/api/predict", { method: "POST", body: form });
+    if (!response.ok) throw new Error(await describeError(response));
+    show(await response.json());
+  } catch (e) {
+    $("result").hidden = true;
+    showError(e.message === "Failed to fetch" ? "The server cannot be reached." : e.message);
+  } finally {
+    $("result").classList.remove("busy");
+  }
+}
+
+function show(result) {
+  const probability = result.probabilities[result.label];
+  $("prediction").textContent = `Prediction: ${result.label}; Probability: ${probability.toFixed(4)}`;
+  const sorted = Object.entries(result.probabilities).sort((a, b) => b[1] - a[1]);
+  $("bars").replaceChildren(...sorted.map(([label, p]) => {
+    const item = document.createElement("li");
+    const text = document.createElement("div");
+    text.className = "label";
+    const name = document.createElement("span");
+    name.textContent = label;
+    const value = document.createElement("span");
+    value.textContent = p.toFixed(4);
+    text.append(name, value);
+    const track = document.createElement("div");
+    track.className = "track";
+    const fill = document.createElement("div");
+    fill.className = "fill";
+    fill.style.width = `${(p * 100).toFixed(1)}%`;
+    track.append(fill);
+    item.append(text, track);
+    return item;
+  }));
+}
+
+for (const input of [$("file"), $("camera")]) {
+  input.addEventListener("change", () => {
+    classify(input.files[0]);
+    input.value = "";
+  });
+}
+
+const drop = $("drop");
+drop.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  classify(event.dataTransfer.files[0]);
+});
+document.addEventListener("paste", (event) => {
+  const file = [...event.clipboardData.files].find((f) => f.type.startsWith("image/"));
+  if (file) classify(file);
+});
+
+loadModel();

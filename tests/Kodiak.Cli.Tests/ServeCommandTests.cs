@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Kodiak.Cli.Tests;
+
+[Collection(TrainedSampleFixture.Collection)]
+public sealed class ServeCommandTests(TrainedSampleFixture fixture)
+{
+    [Fact]
+    public async Task Serve_prints_its_url_answers_predictions_there_and_stops_on_cancel()
+    {
+        string url = $"http://127.0.0.1:{FreePort()}";
+        using var stop = new CancellationTokenSource();
+        var serving = CliRunner.RunAsync(["serve", fixture.Bundle, "--urls", url], stop.Token);
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+
+        await WaitUntilUp(client, serving);
+        string image = fixture.Validation.Paths[0];
+        using var body = new ByteArrayContent(await File.ReadAllBytesAsync(image));
+        body.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        using var response = await client.PostAsync("/api/predict", body);
+        stop.Cancel();
+        var (code, output, error) = await serving;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(fixture.Validation.Vocab[fixture.Validation.Predictions[0]], answer.GetProperty("label").GetString());
+        Assert.True(code == 0, error);
+        Assert.Contains($"at {url}", output);
+        Assert.Contains("animals, food, vehicles", output);
+    }
+
+    [Fact]
+    public async Task A_missing_model_is_a_clear_error()
+    {
+        string missing = Path.Combine(fixture.Temp, "nothing-here.kodiak");
+
+        var (code, _, error) = await CliRunner.RunAsync("serve", missing, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("nothing-here.kodiak", error);
+    }
+
+    [Fact]
+    public async Task An_address_in_use_is_a_clear_error()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, _, error) = await CliRunner.RunAsync("serve", fixture.Bundle, "--urls", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        Assert.Contains($"127.0.0.1:{port}", error);
+        Assert.Contains("in use", error);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static async Task WaitUntilUp(HttpClient client, Task serving)
+    {
+        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(60); waited += TimeSpan.FromMilliseconds(100))
+        {
+            if (serving.IsCompleted)
+                Assert.Fail($"kodiak serve ended early: {await (Task<(int, string, string)>)serving}");
+            try
+            {
+                using var health = await client.GetAsync("/healthz");
+                if (health.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("kodiak serve did not answer /healthz within 60 s.");
+    }
+}
