@@ -111,24 +111,24 @@ internal static class CleanCommand
         foreach (string kind in Kinds.Where(options.Kinds.Contains))
             sections[kind] = kind switch
             {
-                "loss" => [.. suspects.Loss(options.Label, split).Take(options.Top).Select(i => new { image = Image(i) })],
-                "mislabeled" => [.. suspects.Mislabeled().Take(options.Top).Select(m => new { image = Image(m.Image), likely = m.LikelyClass, margin = Round(m.Margin) })],
-                "duplicates" => [.. suspects.Duplicates(options.Similarity).Take(options.Top).Select(d => new
+                "loss" => [.. suspects.Loss(options.Label, split).Select(i => new { image = Image(i) })],
+                "mislabeled" => [.. suspects.Mislabeled().Select(m => new { image = Image(m.Image), likely = m.LikelyClass, margin = Round(m.Margin) })],
+                "duplicates" => [.. suspects.Duplicates(options.Similarity).Select(d => new
                 {
                     first = Image(d.First), second = Image(d.Second), similarity = Round(d.Similarity), acrossClasses = d.AcrossClasses, acrossSplits = d.AcrossSplits,
                 })],
-                _ => [.. suspects.Outliers().Take(options.Top).Select(o => new { image = Image(o.Image), nearest = o.NearestClass, distance = Round(o.Distance) })],
+                _ => [.. suspects.Outliers().Select(o => new { image = Image(o.Image), nearest = o.NearestClass, distance = Round(o.Distance) })],
             };
         if (options.Json)
         {
-            terminal.Raw.WriteLine(JsonSerializer.Serialize(sections, new JsonSerializerOptions { WriteIndented = true }));
+            terminal.Raw.WriteLine(JsonSerializer.Serialize(sections.ToDictionary(s => s.Key, s => s.Value.Take(options.Top)), new JsonSerializerOptions { WriteIndented = true }));
             return;
         }
 
         foreach (var (kind, items) in sections)
         {
-            terminal.Raw.WriteLine($"# {kind}: {items.Count} shown of {suspects.Images.Count} images");
-            foreach (var item in items)
+            terminal.Raw.WriteLine($"# {kind}: {Math.Min(options.Top, items.Count)} of {items.Count}");
+            foreach (var item in items.Take(options.Top))
                 terminal.Raw.WriteLine(Line(JsonSerializer.SerializeToElement(item)));
         }
     }

@@ -106,7 +106,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         model.eval();
         float[] expected;
         using (no_grad())
-            expected = model.Body.forward(tensor(pixels, [files.Count, 3, 64, 64])).mean([2, 3]).data<float>().ToArray();
+            expected = model.Body.forward(CntkImageNetInput.Apply(tensor(pixels, [files.Count, 3, 64, 64]))).mean([2, 3]).data<float>().ToArray();
 
         var actual = predictor.PredictWithFeatures([.. files.Select(f => (ImageSource)f)]).SelectMany(p => p.Features).ToArray();
 
