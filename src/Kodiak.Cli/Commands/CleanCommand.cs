@@ -26,7 +26,7 @@ internal static class CleanCommand
         var list = new Option<bool>("--list") { Description = "Print the suspect images, most suspect first (paths relative to DATA)." };
         var kind = new Option<string[]>("--kind") { Description = "Only these kinds: loss, mislabeled, duplicates, outliers (default: all).", AllowMultipleArgumentsPerToken = true };
         kind.AcceptOnlyFromAmong(Kinds);
-        var top = new Option<int>("--top") { Description = "How many of each kind to print.", DefaultValueFactory = _ => 20 };
+        var top = new Option<int?>("--top") { Description = "How many of each kind to print (default 20)." };
         var label = new Option<string?>("--class") { Description = "Loss ranking of this class only." };
         var split = new Option<string?>("--split") { Description = "Loss ranking of train or valid only." };
         split.AcceptOnlyFromAmong("train", "valid");
@@ -57,7 +57,7 @@ internal static class CleanCommand
                 result.AddError("--delete, --relabel and --undo need only the data folder: kodiak clean DATA ....");
             if (result.GetValue(all) && !result.GetValue(undo))
                 result.AddError("--all goes with --undo.");
-            if (result.GetValue(top) < 1)
+            if (result.GetValue(top) is < 1)
                 result.AddError("--top must be at least 1.");
             if (result.GetValue(relabel)?.FirstOrDefault(r => r.LastIndexOf('=') is <= 0 || r.EndsWith('=')) is { } bad)
                 result.AddError($"--relabel takes PATH=CLASS, not '{bad}'.");
@@ -68,7 +68,7 @@ internal static class CleanCommand
             return Run(terminal, () =>
             {
                 if (parse.GetValue(list))
-                    List(terminal, given[0], given[1], new ListOptions(parse.GetValue(kind) is { Length: > 0 } k ? k : Kinds, parse.GetValue(top),
+                    List(terminal, given[0], given[1], new ListOptions(parse.GetValue(kind) is { Length: > 0 } k ? k : Kinds, parse.GetValue(top) ?? 20,
                         parse.GetValue(label), parse.GetValue(split), parse.GetValue(similarity), parse.GetValue(json)));
                 else if (parse.GetValue(undo))
                     Report(terminal, new DataCleaner(given[0]).Undo(parse.GetValue(all)), "Nothing to undo.");
