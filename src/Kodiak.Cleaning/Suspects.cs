@@ -44,11 +44,16 @@ public sealed class Suspects
     /// <param name="predictor">The trained model; it must have a features output.</param>
     /// <param name="dataFolder">The data folder the model was trained on.</param>
     /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
-    /// <exception cref="InvalidDataException">An image is in a folder that is not one of the model's classes.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The model has no features output (exported before Kodiak added it), or an image is in a folder that is not
+    /// one of the model's classes.
+    /// </exception>
     /// <exception cref="ImageDecodeException">An image cannot be read.</exception>
     public static Suspects Find(Predictor predictor, string dataFolder)
     {
         ArgumentNullException.ThrowIfNull(predictor);
+        if (predictor.FeatureCount == 0)
+            throw new InvalidDataException($"'{predictor.Path}' has no features output to compare images with; train and export the model again with this Kodiak.");
         var files = ImageFiles.Get(dataFolder);
         var classes = predictor.Classes;
         var valid = predictor.Manifest.Training.ValidItems?.ToHashSet(StringComparer.Ordinal);

@@ -99,8 +99,8 @@ public sealed class SuspectsTests : IDisposable
     {
         using var predictor = Predictor.Load(ColourModel.Write(Path.Combine(_data.Data, "..", "plain.kodiak"), features: false));
 
-        var error = Assert.Throws<InvalidOperationException>(() => Suspects.Find(predictor, _data.Data));
+        var error = Assert.Throws<InvalidDataException>(() => Suspects.Find(predictor, _data.Data));
 
-        Assert.Contains("no 'features' output", error.Message);
+        Assert.Contains("plain.kodiak' has no features output", error.Message);
     }
 }

@@ -80,6 +80,23 @@ public sealed class CleanCommandTests : IDisposable
         Assert.Equal(before.Keys.Order(), _data.Snapshot().Keys.Order());
     }
 
+    [Fact]
+    public async Task A_bundle_without_features_or_an_unreadable_image_is_a_clear_error()
+    {
+        string plain = ColourModel.Write(Path.Combine(_data.Data, "..", "plain.kodiak"), features: false);
+
+        var (code, _, error) = await CliRunner.RunAsync("clean", plain, _data.Data, "--list");
+
+        Assert.Equal(1, code);
+        Assert.Contains("has no features output", error.ReplaceLineEndings(""));
+
+        System.IO.File.WriteAllText(_data.Full("red/broken.png"), "not an image");
+        (code, _, error) = await CliRunner.RunAsync("clean", _data.Bundle, _data.Data, "--list");
+
+        Assert.Equal(1, code);
+        Assert.Contains("broken.png", error.ReplaceLineEndings(""));
+    }
+
     [Theory]
     [InlineData("--list needs the model and the data folder", "--list")]
     [InlineData("Use one of --list, --delete/--relabel, --undo", "--undo", "--list")]

@@ -89,7 +89,7 @@ internal static class CleanCommand
         {
             return terminal.Run(action);
         }
-        catch (Exception e) when (e is CleaningRefusedException or ImageDecodeException or InvalidOperationException)
+        catch (Exception e) when (e is CleaningRefusedException or ImageDecodeException)
         {
             terminal.Fail(e.Message);
             return 1;
