@@ -9,6 +9,7 @@ internal static class KodiakCli
     public static RootCommand Create(Terminal terminal) =>
         new("Kodiak: from folders of labelled images to a deployed image classifier.")
         {
+            CleanCommand.Create(terminal),
             DemoCommand.Create(terminal),
             SearchCommand.Create(terminal),
             GatherCommand.Create(terminal),

@@ -18,6 +18,7 @@ public sealed class Predictor : IDisposable
 {
     const string InputName = "image";
     const string ProbabilitiesName = "probabilities";
+    const string FeaturesName = "features";
 
     readonly InferenceSession _session;
     readonly RunOptions _runOptions = new();
@@ -44,6 +45,12 @@ public sealed class Predictor : IDisposable
 
     /// <summary>The classes, in the order of <see cref="Prediction.Probabilities"/>.</summary>
     public IReadOnlyList<string> Classes => Manifest.Classes;
+
+    /// <summary>
+    /// How many features <see cref="PredictWithFeatures"/> gives per image (512 for a ResNet18); 0 when the bundle's
+    /// model has no <c>features</c> output.
+    /// </summary>
+    public int FeatureCount { get; private set; }
 
     int Width => Manifest.Input.Width;
 
@@ -87,7 +94,7 @@ public sealed class Predictor : IDisposable
         try
         {
             predictor.CheckGraph();
-            predictor.Run(new float[predictor.ImageLength], 1);
+            predictor.Run(new float[predictor.ImageLength], 1, withFeatures: false);
             return predictor;
         }
         catch
@@ -110,11 +117,28 @@ public sealed class Predictor : IDisposable
     /// <summary>Predicts many images, decoding in parallel and running the model on up to <see cref="PredictorOptions.BatchSize"/> at once.</summary>
     /// <param name="images">The images; predictions come back in the same order.</param>
     /// <exception cref="ImageDecodeException">An image cannot be read; the message names it.</exception>
-    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<ImageSource> images)
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<ImageSource> images) =>
+        [.. RunBatches(images, withFeatures: false).Select(p => p.Prediction)];
+
+    /// <summary>
+    /// Like <see cref="PredictBatch"/>, and also gives each image's features (<see cref="FeatureCount"/> numbers: the
+    /// body's globally average-pooled activations), which are close for images the model sees as alike.
+    /// </summary>
+    /// <param name="images">The images; results come back in the same order.</param>
+    /// <exception cref="ImageDecodeException">An image cannot be read; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The bundle's model has no features output (exported before Kodiak added it).</exception>
+    public IReadOnlyList<PredictionWithFeatures> PredictWithFeatures(IReadOnlyList<ImageSource> images)
+    {
+        if (FeatureCount == 0)
+            throw new InvalidOperationException($"'{Path}' has no '{FeaturesName}' output; export the model again with this Kodiak.");
+        return RunBatches(images, withFeatures: true);
+    }
+
+    IReadOnlyList<PredictionWithFeatures> RunBatches(IReadOnlyList<ImageSource> images, bool withFeatures)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var predictions = new List<Prediction>(images.Count);
+        var predictions = new List<PredictionWithFeatures>(images.Count);
         for (int start = 0; start < images.Count; start += _batchSize)
         {
             int count = Math.Min(_batchSize, images.Count - start);
@@ -122,7 +146,7 @@ public sealed class Predictor : IDisposable
             try
             {
                 Parallel.For(0, count, i => Preprocess(images[start + i], pixels.AsSpan(i * ImageLength, ImageLength)));
-                predictions.AddRange(Run(pixels, count));
+                predictions.AddRange(Run(pixels, count, withFeatures));
             }
             catch (AggregateException e)
             {
@@ -150,21 +174,31 @@ public sealed class Predictor : IDisposable
     }
 
     /// <summary>Runs the model on the first <paramref name="count"/> images in <paramref name="pixels"/>, without copying them.</summary>
-    Prediction[] Run(float[] pixels, int count)
+    PredictionWithFeatures[] Run(float[] pixels, int count, bool withFeatures)
     {
-        int classes = Classes.Count;
+        int classes = Classes.Count, features = withFeatures ? FeatureCount : 0;
         float[] probabilities = ArrayPool<float>.Shared.Rent(count * classes);
+        float[] activations = ArrayPool<float>.Shared.Rent(count * features);
         try
         {
             using (var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * ImageLength), [count, 3, Height, Width]))
             using (var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count * classes), [count, classes]))
-                _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName], [output]);
-            var predictions = new Prediction[count];
+            using (var featureOutput = withFeatures
+                ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, activations.AsMemory(0, count * features), [count, features])
+                : null)
+            {
+                if (featureOutput is null)
+                    _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName], [output]);
+                else
+                    _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName, FeaturesName], [output, featureOutput]);
+            }
+
+            var predictions = new PredictionWithFeatures[count];
             for (int i = 0; i < count; i++)
             {
                 float[] row = probabilities.AsSpan(i * classes, classes).ToArray();
                 int best = Array.IndexOf(row, row.Max());
-                predictions[i] = new Prediction(Classes[best], best, row);
+                predictions[i] = new PredictionWithFeatures(new Prediction(Classes[best], best, row), activations.AsSpan(i * features, features).ToArray());
             }
 
             return predictions;
@@ -172,6 +206,7 @@ public sealed class Predictor : IDisposable
         finally
         {
             ArrayPool<float>.Shared.Return(probabilities);
+            ArrayPool<float>.Shared.Return(activations);
         }
     }
 
@@ -184,6 +219,12 @@ public sealed class Predictor : IDisposable
         if (!_session.OutputMetadata.TryGetValue(ProbabilitiesName, out var output) || output.Dimensions.Length != 2 || output.Dimensions[1] != Classes.Count)
             throw new InvalidDataException(
                 $"'{Path}': {ModelBundle.OnnxEntry} has no '{ProbabilitiesName}' output of [N, {Classes.Count}] for the {Classes.Count} classes in {ModelBundle.ManifestEntry}.");
+        if (_session.OutputMetadata.TryGetValue(FeaturesName, out var features))
+        {
+            if (features.Dimensions.Length != 2 || features.Dimensions[1] < 1)
+                throw new InvalidDataException($"'{Path}': {ModelBundle.OnnxEntry} has a '{FeaturesName}' output that is not [N, features].");
+            FeatureCount = features.Dimensions[1];
+        }
     }
 
     /// <summary>Releases the ONNX Runtime session.</summary>

@@ -43,7 +43,10 @@ public static class ModelExport
             ItemTransforms = [.. transforms.Select(t => JsonSerializer.SerializeToElement(TransformRecipe.ToJson(t)))],
             Training = new TrainingSummary(dls.Train.DataPath,
                 new Dictionary<string, IReadOnlyDictionary<string, int>> { ["train"] = Counts(dls.Train), ["valid"] = Counts(dls.Valid) },
-                learner.Recorder.Epochs.Count, metrics, learner.Recorder.Epochs.Sum(e => e.Seconds), KodiakVersion),
+                learner.Recorder.Epochs.Count, metrics, learner.Recorder.Epochs.Sum(e => e.Seconds), KodiakVersion)
+            {
+                ValidItems = [.. dls.Valid.Items.Select(item => Path.GetRelativePath(dls.Valid.DataPath, item.Path).Replace('\\', '/'))],
+            },
         };
         learner.Model.eval();
         byte[] onnx = OnnxExport.Export(learner.Model, dls.Vocab, width, height);

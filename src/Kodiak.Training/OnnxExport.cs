@@ -8,8 +8,8 @@ namespace Kodiak.Training;
 
 /// <summary>
 /// Writes a <see cref="ClassifierModel"/> as an ONNX graph by hand (TorchSharp has no ONNX export), in eval mode:
-/// input <c>image</c> float [N, 3, H, W], RGB in [0, 1]; outputs <c>logits</c> and <c>probabilities</c> [N, classes];
-/// dynamic batch; opset 17.
+/// input <c>image</c> float [N, 3, H, W], RGB in [0, 1]; outputs <c>logits</c> and <c>probabilities</c> [N, classes]
+/// and <c>features</c> [N, 512], the body's globally average-pooled features (for similarity); dynamic batch; opset 17.
 /// </summary>
 /// <remarks>
 /// Everything the eval-mode model does is folded where that is exact: each BatchNorm into the convolution before it
@@ -22,6 +22,8 @@ internal sealed class OnnxExport
     internal const string InputName = "image";
     internal const string LogitsName = "logits";
     internal const string ProbabilitiesName = "probabilities";
+    internal const string FeaturesName = "features";
+    internal const int FeatureCount = 512;
     const int Opset = 17;
     const int IrVersion = 8;
 
@@ -48,6 +50,7 @@ internal sealed class OnnxExport
         export.Head(model.Head, features);
         graph.Output.Add(Value(LogitsName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
         graph.Output.Add(Value(ProbabilitiesName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
+        graph.Output.Add(Value(FeaturesName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(FeatureCount)));
         var proto = new ModelProto
         {
             IrVersion = IrVersion,
@@ -92,7 +95,9 @@ internal sealed class OnnxExport
     void Head(ClassifierHead head, string features)
     {
         // fastai's AdaptiveConcatPool2d: max first, then average.
-        string pooled = Node("Concat", [Node("GlobalMaxPool", [features]), Node("GlobalAveragePool", [features])], Int("axis", 1));
+        string average = Node("GlobalAveragePool", [features]);
+        _graph.Node.Add(NewNode("Flatten", [average], FeaturesName, Int("axis", 1)));
+        string pooled = Node("Concat", [Node("GlobalMaxPool", [features]), average], Int("axis", 1));
         string x = Node("Flatten", [pooled], Int("axis", 1));
         x = Node("Relu", [BnLinear(x, head.Bn1, head.Lin1, "lin1")]);
         x = BnLinear(x, head.Bn2, head.Lin2, "lin2");

@@ -63,4 +63,11 @@ public sealed record ModelInput(string Name, int Width, int Height, string Layou
 /// <param name="Seconds">Training time.</param>
 /// <param name="KodiakVersion">Version of Kodiak that trained and exported the model.</param>
 public sealed record TrainingSummary(string DataFolder, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Items, int Epochs,
-    IReadOnlyDictionary<string, double> Metrics, double Seconds, string KodiakVersion);
+    IReadOnlyDictionary<string, double> Metrics, double Seconds, string KodiakVersion)
+{
+    /// <summary>
+    /// The validation images, relative to <see cref="DataFolder"/> with '/' separators, so the split the model was
+    /// trained with can be found again (e.g. by <c>kodiak clean</c>); null in bundles from before it was recorded.
+    /// </summary>
+    public IReadOnlyList<string>? ValidItems { get; init; }
+}

@@ -35,6 +35,32 @@ public sealed class PredictorTests : IDisposable
     }
 
     [Fact]
+    public void Predicting_with_features_gives_the_same_predictions_and_the_models_features_in_order()
+    {
+        using var predictor = Predictor.Load(Bundle(), new PredictorOptions { BatchSize = 2 });
+        ImageSource[] images = [Image("a.png", 20, 20, 200), Image("b.png", 200, 20, 20), Image("c.png", 20, 200, 20)];
+
+        var results = predictor.PredictWithFeatures(images);
+
+        Assert.Equal(48, predictor.FeatureCount);
+        Assert.Equal(predictor.PredictBatch(images).Select(p => p.Probabilities), results.Select(r => r.Prediction.Probabilities));
+        float[] expected = [.. Enumerable.Repeat(200 / 255f, 16), .. Enumerable.Repeat(20 / 255f, 32)];
+        Assert.Equal(expected, results[1].Features, (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.Equal(20 / 255f, results[0].Features[0], 5);
+    }
+
+    [Fact]
+    public void A_model_without_features_predicts_but_cannot_give_features()
+    {
+        using var predictor = Predictor.Load(ColourModel.Write(Path.Combine(_temp.Path, "plain.kodiak"), features: false));
+        ImageSource[] images = [Image("a.png", 20, 20, 200)];
+
+        Assert.Equal("blue", predictor.PredictBatch(images)[0].Label);
+        Assert.Equal(0, predictor.FeatureCount);
+        Assert.Contains("no 'features' output", Assert.Throws<InvalidOperationException>(() => predictor.PredictWithFeatures(images)).Message);
+    }
+
+    [Fact]
     public void A_path_bytes_and_a_stream_give_the_same_prediction()
     {
         using var predictor = Predictor.Load(Bundle());

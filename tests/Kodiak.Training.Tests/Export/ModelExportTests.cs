@@ -95,6 +95,31 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
     }
 
     [Fact]
+    public void The_features_output_is_the_bodys_average_pooled_activations()
+    {
+        using var scope = NewDisposeScope();
+        var files = ImageFiles.Get(Samples).Where((_, i) => i % 15 == 0).Take(10).ToList();
+        using var predictor = Predictor.Load(fixture.BundlePath);
+        int length = 3 * 64 * 64;
+        var pixels = new float[files.Count * length];
+        for (int i = 0; i < files.Count; i++)
+            predictor.Preprocess(files[i], pixels.AsSpan(i * length, length));
+        var model = fixture.Learner.Model;
+        model.eval();
+        float[] expected;
+        using (no_grad())
+            expected = model.Body.forward(CntkImageNetInput.Apply(tensor(pixels, [files.Count, 3, 64, 64]))).mean([2, 3]).data<float>().ToArray();
+
+        var actual = predictor.PredictWithFeatures([.. files.Select(f => (ImageSource)f)]).SelectMany(p => p.Features).ToArray();
+
+        Assert.Equal(512, predictor.FeatureCount);
+        float worst = MaxDifference(expected, actual), scale = expected.Max();
+        output.WriteLine($"max |f_onnx − f_torch| over {files.Count} images × 512 features: {worst:G3} (largest feature {scale:G3})");
+        Assert.True(worst <= 1e-4f * Math.Max(1, scale), $"ONNX Runtime and TorchSharp features differ by {worst}");
+        Assert.True(scale > 0.1f, "the features are all near zero");
+    }
+
+    [Fact]
     public void The_predictor_gives_the_learners_own_validation_predictions()
     {
         var preds = fixture.Learner.GetPreds();
@@ -151,6 +176,8 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(manifest.BuildItemTransforms("m")).ToString());
         Assert.Equal(fixture.Learner.Dls.Valid.Items.Count, manifest.Training.Items["valid"].Values.Sum());
         Assert.Equal(fixture.Learner.Dls.Train.Items.Count(i => i.Label == 0), manifest.Training.Items["train"]["animals"]);
+        Assert.Equal(fixture.Learner.Dls.Valid.Items.Select(i => Path.GetRelativePath(Samples, i.Path).Replace('\\', '/')), manifest.Training.ValidItems);
+        Assert.All(manifest.Training.ValidItems!, item => Assert.True(File.Exists(Path.Combine(Samples, item)), item));
     }
 
     [Fact]

@@ -3,13 +3,14 @@ using Google.Protobuf;
 using Kodiak.Vision;
 using Onnx;
 
-namespace Kodiak.Inference.Tests;
+namespace Kodiak.Testing;
 
 /// <summary>
 /// A hand-made bundle whose "network" scores red, green and blue by the image's mean of each channel:
-/// logits = Sharpness · mean(channel), probabilities = softmax(logits).
+/// logits = Sharpness · mean(channel), probabilities = softmax(logits); its features are the image average-pooled
+/// to 4 × 4, channel by channel (48 numbers), so identical images have identical features.
 /// </summary>
-internal static class ColourModel
+public static class ColourModel
 {
     public const float Sharpness = 10f;
     public static readonly string[] Classes = ["red", "green", "blue"];
@@ -21,7 +22,8 @@ internal static class ColourModel
         return [.. exp.Select(e => (float)(e / exp.Sum()))];
     }
 
-    public static string Write(string path, int size = 16, int outputs = 3)
+    /// <summary>Writes the bundle; <paramref name="validItems"/> is the validation set it records, if any.</summary>
+    public static string Write(string path, int size = 16, int outputs = 3, bool features = true, IReadOnlyList<string>? validItems = null)
     {
         var manifest = new BundleManifest
         {
@@ -30,13 +32,16 @@ internal static class ColourModel
             Classes = Classes,
             Input = new ModelInput("image", size, size, "NCHW", "RGB", [0f, 1f], "nothing"),
             ItemTransforms = [JsonSerializer.SerializeToElement(TransformRecipe.ToJson(new Resize(size, ResizeMethod.Squish)))],
-            Training = new TrainingSummary("colours", new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test"),
+            Training = new TrainingSummary("colours", new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test")
+            {
+                ValidItems = validItems,
+            },
         };
-        ModelBundle.Write(path, manifest, Graph(size, outputs), _ => { });
+        ModelBundle.Write(path, manifest, Graph(size, outputs, features), _ => { });
         return path;
     }
 
-    static byte[] Graph(int size, int outputs)
+    static byte[] Graph(int size, int outputs, bool features)
     {
         var graph = new GraphProto { Name = "colours" };
         graph.Input.Add(Value("image", -1, 3, size, size));
@@ -50,6 +55,16 @@ internal static class ColourModel
         var softmax = Node("Softmax", ["logits"], "probabilities");
         softmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         graph.Node.Add(softmax);
+        if (features)
+        {
+            graph.Output.Add(Value("features", -1, 48));
+            var pool = Node("AveragePool", ["image"], "pooled4");
+            pool.Attribute.Add(Ints("kernel_shape", size / 4, size / 4));
+            pool.Attribute.Add(Ints("strides", size / 4, size / 4));
+            graph.Node.Add(pool);
+            graph.Node.Add(Node("Flatten", ["pooled4"], "features"));
+        }
+
         var model = new ModelProto { IrVersion = 8, Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
         return model.ToByteArray();
@@ -61,6 +76,13 @@ internal static class ColourModel
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         return node;
+    }
+
+    static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
     }
 
     static ValueInfoProto Value(string name, params long[] dims)

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Kodiak.Vision;
+
+namespace Kodiak.Cleaning;
+
+/// <summary>A change a person asks for: delete an image (<see cref="NewLabel"/> null) or give it another label.</summary>
+/// <param name="Path">The image, relative to the data folder or absolute; it must be inside the data folder.</param>
+/// <param name="NewLabel">The class folder to move it to; null to delete it.</param>
+public sealed record CleaningChange(string Path, string? NewLabel)
+{
+    /// <summary>Deletes <paramref name="path"/> (moves it to the trash).</summary>
+    /// <param name="path">The image.</param>
+    public static CleaningChange Delete(string path) => new(path, null);
+
+    /// <summary>Moves <paramref name="path"/> to the class folder <paramref name="label"/>.</summary>
+    /// <param name="path">The image.</param>
+    /// <param name="label">The new class.</param>
+    public static CleaningChange Relabel(string path, string label) => new(path, label);
+}
+
+/// <summary>One line of the journal: a file moved.</summary>
+/// <param name="Time">When.</param>
+/// <param name="Action"><c>delete</c>, <c>relabel</c> or <c>undo</c>.</param>
+/// <param name="From">Where the file was, relative to the data folder.</param>
+/// <param name="To">Where it went, relative to the data folder.</param>
+/// <param name="Batch">The batch it belongs to; an undo carries the id of the batch it undoes.</param>
+public sealed record JournalEntry(DateTimeOffset Time, string Action, string From, string To, string Batch);
+
+/// <summary>
+/// Applies deletes and relabels to a data folder without ever losing a file: deleting moves the image to
+/// <c>DATA/.kodiak-trash/</c> (same relative path), relabelling moves it to the sibling class folder, never
+/// overwriting (a clash gets "name (2).jpg"). Every move is appended to <c>DATA/.kodiak-journal.jsonl</c> as it
+/// happens, so <see cref="Undo"/> can put the files back byte for byte.
+/// </summary>
+public sealed class DataCleaner
+{
+    /// <summary>Folder inside the data folder that deleted images go to.</summary>
+    public const string TrashFolder = ImageFiles.ReservedFolderPrefix + "trash";
+
+    /// <summary>The journal file inside the data folder, one JSON <see cref="JournalEntry"/> per line.</summary>
+    public const string JournalFile = ImageFiles.ReservedFolderPrefix + "journal.jsonl";
+
+    const string DeleteAction = "delete", RelabelAction = "relabel", UndoAction = "undo";
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Cleans <paramref name="dataFolder"/>.</summary>
+    /// <param name="dataFolder">The data folder, one subfolder per class.</param>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    public DataCleaner(string dataFolder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataFolder);
+        DataFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataFolder));
+        if (!Directory.Exists(DataFolder))
+            throw new DirectoryNotFoundException($"Data folder not found: '{dataFolder}'.");
+    }
+
+    /// <summary>The data folder, as a full path.</summary>
+    public string DataFolder { get; }
+
+    /// <summary>The journal file.</summary>
+    public string JournalPath => Path.Combine(DataFolder, JournalFile);
+
+    /// <summary>
+    /// Checks every change first (inside the folder, an existing image, a valid and different class, no file named
+    /// twice), then performs them in order as one batch.
+    /// </summary>
+    /// <param name="changes">The changes.</param>
+    /// <returns>The journal entries written, all with one new batch id.</returns>
+    /// <exception cref="CleaningRefusedException">A change is not allowed; nothing was moved.</exception>
+    public IReadOnlyList<JournalEntry> Apply(IReadOnlyList<CleaningChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var moves = new List<(string Action, string From, string To)>();
+        foreach (var change in changes)
+        {
+            string from = DataPaths.Inside(DataFolder, change.Path);
+            if (!File.Exists(from))
+                throw new CleaningRefusedException($"'{change.Path}' is not a file in '{DataFolder}'.");
+            if (moves.Any(m => DataPaths.Same(m.From, from)))
+                throw new CleaningRefusedException($"'{change.Path}' is named twice.");
+            moves.Add(change.NewLabel is null
+                ? (DeleteAction, from, Path.Combine(DataFolder, TrashFolder, Path.GetRelativePath(DataFolder, from)))
+                : (RelabelAction, from, Path.Combine(ClassFolder(from, change.NewLabel), Path.GetFileName(from))));
+        }
+
+        string batch = Guid.NewGuid().ToString("N")[..12];
+        var entries = new List<JournalEntry>();
+        foreach (var (action, from, to) in moves)
+            entries.Add(Move(action, from, to, batch));
+        return entries;
+    }
+
+    /// <summary>Puts back the files of the last batch not yet undone, or of every batch, newest first.</summary>
+    /// <param name="all">Undo every batch in the journal.</param>
+    /// <returns>The undo entries written; empty when there was nothing to undo.</returns>
+    /// <exception cref="CleaningRefusedException">
+    /// A moved file is gone, or its old place is taken; nothing of that batch was moved.
+    /// </exception>
+    public IReadOnlyList<JournalEntry> Undo(bool all = false)
+    {
+        var journal = ReadJournal();
+        var undone = new List<JournalEntry>();
+        foreach (string batch in journal.Where(e => e.Action != UndoAction).Select(e => e.Batch).Distinct().Reverse())
+        {
+            var pending = journal
+                .Where(e => e.Batch == batch && e.Action != UndoAction
+                    && !journal.Any(u => u.Batch == batch && u.Action == UndoAction && u.From == e.To && u.To == e.From))
+                .Reverse().ToList();
+            if (pending.Count == 0)
+                continue;
+            foreach (var entry in pending)
+            {
+                if (!File.Exists(Full(entry.To)))
+                    throw new CleaningRefusedException($"Cannot undo: '{entry.To}' ({entry.Action} of '{entry.From}') is no longer there.");
+                string from = DataPaths.Inside(DataFolder, entry.From);
+                if (File.Exists(from) || Directory.Exists(from))
+                    throw new CleaningRefusedException($"Cannot undo: '{entry.From}' exists again, and Kodiak never overwrites a file.");
+            }
+
+            undone.AddRange(pending.Select(entry => Move(UndoAction, Full(entry.To), Full(entry.From), batch)));
+            if (!all)
+                break;
+        }
+
+        return undone;
+    }
+
+    /// <summary>Every entry of the journal, oldest first; empty when there is no journal yet.</summary>
+    /// <exception cref="InvalidDataException">A line of the journal is not a journal entry.</exception>
+    public IReadOnlyList<JournalEntry> ReadJournal()
+    {
+        if (!File.Exists(JournalPath))
+            return [];
+        var entries = new List<JournalEntry>();
+        int number = 0;
+        foreach (string line in File.ReadLines(JournalPath))
+        {
+            number++;
+            if (line.Length == 0)
+                continue;
+            try
+            {
+                entries.Add(JsonSerializer.Deserialize<JournalEntry>(line, Json)
+                    ?? throw new JsonException("null"));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"'{JournalPath}' line {number} is not a journal entry: {e.Message}", e);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>The folder for <paramref name="label"/> beside the class folder <paramref name="file"/> is in.</summary>
+    string ClassFolder(string file, string label)
+    {
+        if (label.Length == 0 || label is "." or ".." || label.IndexOfAny(['/', '\\']) >= 0 || label.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
+            || label.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal))
+            throw new CleaningRefusedException($"'{label}' is not a class name (a folder name inside the data folder).");
+        string current = Path.GetDirectoryName(file)!;
+        if (DataPaths.Same(current, DataFolder))
+            throw new CleaningRefusedException($"'{file}' is not in a class folder.");
+        if (Path.GetFileName(current) == label)
+            throw new CleaningRefusedException($"'{file}' is already labelled '{label}'.");
+        return Path.Combine(Path.GetDirectoryName(current)!, label);
+    }
+
+    JournalEntry Move(string action, string from, string to, string batch)
+    {
+        to = DataPaths.Free(to);
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        File.Move(from, to, overwrite: false);
+        var entry = new JournalEntry(DateTimeOffset.UtcNow, action, DataPaths.Relative(DataFolder, from), DataPaths.Relative(DataFolder, to), batch);
+        File.AppendAllText(JournalPath, JsonSerializer.Serialize(entry, Json) + "\n");
+        return entry;
+    }
+
+    string Full(string relative) => Path.GetFullPath(relative, DataFolder);
+}

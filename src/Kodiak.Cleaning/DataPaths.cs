@@ -1,0 +1,42 @@
+using Kodiak.Vision;
+
+namespace Kodiak.Cleaning;
+
+/// <summary>Paths inside a data folder: relative forms and the check that a request stays inside it.</summary>
+internal static class DataPaths
+{
+    static readonly StringComparison FileSystemCase = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary><paramref name="path"/> relative to <paramref name="folder"/>, with '/' separators.</summary>
+    public static string Relative(string folder, string path) => Path.GetRelativePath(folder, path).Replace('\\', '/');
+
+    /// <summary>
+    /// The full path of <paramref name="path"/> (relative to <paramref name="folder"/>, or absolute), refused unless it
+    /// is inside the folder and outside Kodiak's own <see cref="ImageFiles.ReservedFolderPrefix"/> folders.
+    /// </summary>
+    /// <exception cref="CleaningRefusedException">The path leaves the folder or enters a reserved one.</exception>
+    public static string Inside(string folder, string path)
+    {
+        string full = Path.GetFullPath(path, folder);
+        string relative = Path.GetRelativePath(folder, full);
+        if (relative == "." || relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || Path.IsPathRooted(relative))
+            throw new CleaningRefusedException($"'{path}' is outside the data folder '{folder}'.");
+        if (relative.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal)))
+            throw new CleaningRefusedException($"'{path}' is in Kodiak's own bookkeeping, not in the data.");
+        return full;
+    }
+
+    /// <summary>Two paths name the same file on this file system.</summary>
+    public static bool Same(string a, string b) => string.Equals(a, b, FileSystemCase);
+
+    /// <summary><paramref name="path"/>, or the first of "name (2).ext", "name (3).ext"… that does not exist yet.</summary>
+    public static string Free(string path)
+    {
+        string folder = Path.GetDirectoryName(path)!, name = Path.GetFileNameWithoutExtension(path), extension = Path.GetExtension(path);
+        string candidate = path;
+        for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
+            candidate = Path.Combine(folder, $"{name} ({n}){extension}");
+        return candidate;
+    }
+}
