@@ -11,16 +11,9 @@ public sealed class LearnerTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    Learner Create(int perClass = 8, int batchSize = 4)
-    {
-        string data = DataFixture.Write(_temp, perClass);
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
-            [new Resize(32, ResizeMethod.Squish)]);
-        return VisionLearner.Create(block.DataLoaders(data, batchSize, seed: 5, workers: 1), Arch.ResNet18, seed: 5);
-    }
+    Learner Create(int perClass = 8, int batchSize = 4) => TinyLearner.Create(_temp, perClass, batchSize);
 
-    static Dictionary<string, float[]> Weights(Learner learner) =>
-        learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.data<float>().ToArray());
+    static Dictionary<string, float[]> Weights(Learner learner) => TinyLearner.Weights(learner);
 
     static bool Changed(Dictionary<string, float[]> before, Dictionary<string, float[]> after, string name) =>
         !before[name].SequenceEqual(after[name]);
@@ -155,36 +148,6 @@ public sealed class LearnerTests : IDisposable
     }
 
     [Fact]
-    public void Training_resumed_from_a_checkpoint_ends_exactly_like_an_uninterrupted_run()
-    {
-        string checkpoint = Path.Combine(_temp.Path, "run", "checkpoint.bin");
-        Dictionary<string, float[]> uninterrupted;
-        using (var learner = Create())
-        {
-            learner.FineTune(2, baseLr: 1e-2);
-            uninterrupted = Weights(learner);
-        }
-        using (var learner = Create())
-        using (var cancel = new CancellationTokenSource())
-        {
-            learner.CheckpointPath = checkpoint;
-            learner.Cancellation = cancel.Token;
-            learner.Callbacks.Add(new CancelAfterEpoch(cancel, "unfrozen"));
-            learner.FineTune(2, baseLr: 1e-2);
-            Assert.True(learner.Recorder.Interrupted);
-        }
-
-        using var resumed = Create();
-        resumed.LoadCheckpoint(checkpoint);
-        Assert.Equal(["frozen", "unfrozen"], resumed.Recorder.Epochs.Select(e => e.Phase));
-        resumed.FineTune(2, baseLr: 1e-2);
-
-        Assert.Equal(["frozen", "unfrozen", "unfrozen"], resumed.Recorder.Epochs.Select(e => e.Phase));
-        var end = Weights(resumed);
-        Assert.All(uninterrupted.Keys, name => Assert.Equal(uninterrupted[name], end[name]));
-    }
-
-    [Fact]
     public void A_checkpoint_of_other_data_or_a_damaged_file_is_refused_with_the_reason()
     {
         string checkpoint = Path.Combine(_temp.Path, "checkpoint.bin");
@@ -199,14 +162,6 @@ public sealed class LearnerTests : IDisposable
         using var same = Create();
         var damaged = Assert.Throws<InvalidDataException>(() => same.LoadCheckpoint(checkpoint));
         Assert.Contains(checkpoint, damaged.Message);
-    }
-
-    sealed class CancelAfterEpoch(CancellationTokenSource cancel, string phase) : ILearnerCallback
-    {
-        public void AfterEpoch(EpochResult result)
-        {
-            if (result.Phase == phase) cancel.Cancel();
-        }
     }
 
     sealed class RatesDuring(Learner learner, string phase) : ILearnerCallback
