@@ -53,15 +53,20 @@ internal sealed record DataSettings(string Data, int Size, string Resize, double
     public sealed class Options
     {
         readonly Argument<string> _data = new("DATA") { Description = "Data folder with one subfolder of images per class." };
-        readonly Option<int> _size = new("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 224 };
+        readonly Option<int> _size = new Option<int>("--size") { Description = "Image size the model sees, in pixels.", DefaultValueFactory = _ => 224 }
+            .Must(n => n >= 16, "must be at least 16 (pixels)");
         readonly Option<string> _resize = new("--resize") { Description = "How training images reach that size.", DefaultValueFactory = _ => "random-crop" };
-        readonly Option<double> _minScale = new("--min-scale") { Description = "Smallest area fraction kept by random-crop.", DefaultValueFactory = _ => 0.5 };
+        readonly Option<double> _minScale = new Option<double>("--min-scale") { Description = "Smallest area fraction kept by random-crop.", DefaultValueFactory = _ => 0.5 }
+            .Must(v => v is > 0 and <= 1, "must be above 0 and at most 1");
         readonly Option<bool> _aug = new("--aug") { Description = "Batch augmentation: flip, rotate, zoom, warp, lighting (the default)." };
         readonly Option<bool> _noAug = new("--no-aug") { Description = "Turn off batch augmentation." };
-        readonly Option<int> _batchSize = new("--bs") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
-        readonly Option<double> _validPct = new("--valid-pct") { Description = "Fraction of images held out for validation.", DefaultValueFactory = _ => 0.2 };
+        readonly Option<int> _batchSize = new Option<int>("--bs") { Description = "Batch size.", DefaultValueFactory = _ => 64 }
+            .Must(n => n >= 1, "must be at least 1");
+        readonly Option<double> _validPct = new Option<double>("--valid-pct") { Description = "Fraction of images held out for validation.", DefaultValueFactory = _ => 0.2 }
+            .Must(v => v is >= 0 and < 1, "must be at least 0 and below 1");
         readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffling, augmentation and initialisation.", DefaultValueFactory = _ => 42 };
-        readonly Option<int?> _threads = new("--threads") { Description = "Threads for libtorch (default: all cores)." };
+        readonly Option<int?> _threads = new Option<int?>("--threads") { Description = "Threads for libtorch (default: all cores)." }
+            .Must(n => n is null or >= 1, "must be at least 1");
 
         /// <summary>Adds the argument and options to <paramref name="command"/>.</summary>
         public Options(Command command)
@@ -73,7 +78,6 @@ internal sealed record DataSettings(string Data, int Size, string Resize, double
             command.Validators.Add(result =>
             {
                 if (result.GetValue(_aug) && result.GetValue(_noAug)) result.AddError("Use --aug or --no-aug, not both.");
-                if (result.GetValue(_threads) is < 1) result.AddError("--threads must be at least 1.");
             });
         }
 

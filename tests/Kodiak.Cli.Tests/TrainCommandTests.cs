@@ -78,13 +78,34 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(new FileInfo(plot).Length > 0);
     }
 
-    [Fact]
-    public async Task Zero_threads_is_refused_before_any_work()
+    [Theory]
+    [InlineData("--threads", "0", "--threads must be at least 1")]
+    [InlineData("--epochs", "-1", "--epochs must be 0 or more")]
+    [InlineData("--lr", "-0.1", "--lr must be above 0")]
+    [InlineData("--valid-pct", "1", "--valid-pct must be at least 0 and below 1")]
+    [InlineData("--size", "8", "--size must be at least 16")]
+    public async Task Impossible_numbers_are_refused_before_any_work_naming_the_option(string option, string value, string message)
     {
-        var (code, _, error) = await CliRunner.RunAsync("train", Path.Combine(_temp.Path, "nothing"), "--threads", "0", "--out", Path.Combine(_temp.Path, "out"));
+        var (code, _, error) = await CliRunner.RunAsync("train", Path.Combine(_temp.Path, "nothing"), option, value, "--out", Path.Combine(_temp.Path, "out"));
 
         Assert.NotEqual(0, code);
-        Assert.Contains("--threads must be at least 1", error);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public async Task Without_a_validation_set_training_still_checkpoints_and_reports()
+    {
+        string output = Path.Combine(_temp.Path, "out");
+
+        var (code, stdout, error) = await CliRunner.RunAsync("train", WriteTinyData(), "--size", "32", "--epochs", "1", "--bs", "4", "--valid-pct", "0",
+            "--checkpoint", "--out", output);
+
+        Assert.True(code == 0, stdout + error);
+        Assert.True(File.Exists(Path.Combine(output, "checkpoint", "learner.bin")));
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report", "metrics.json")));
+        Assert.Equal("NaN", metrics.RootElement.GetProperty("epochs")[0].GetProperty("valid_loss").GetString());
+        Assert.Equal("NaN", metrics.RootElement.GetProperty("error_rate").GetString());
+        Assert.True(File.Exists(Path.Combine(output, "model.kodiak")));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ internal static class DemoCommand
                 ValidPct: 0.2, Seed: 42, Threads: null);
             var settings = new TrainCommand.TrainSettings(data, parse.GetValue(output)!, parse.GetValue(epochs), FreezeEpochs: 1, Lr: 2e-3,
                 Checkpoint: false, Resume: false);
-            int code = Prepare(terminal, settings, cancellation);
+            int code = Prepare(terminal, settings);
             if (code != 0 || parse.GetValue(noServe))
                 return code;
             terminal.Out.Write(new Rule("[bold]5. Serve the web app[/]").LeftJustified());
@@ -53,7 +53,7 @@ internal static class DemoCommand
     static string ModelPath(TrainCommand.TrainSettings settings) => Path.Combine(settings.Out, "model.kodiak");
 
     /// <summary>Steps 1–4: everything before serving; 0 when the model is written.</summary>
-    static int Prepare(Terminal terminal, TrainCommand.TrainSettings settings, CancellationToken cancellation)
+    static int Prepare(Terminal terminal, TrainCommand.TrainSettings settings)
     {
         var console = terminal.Out;
         if (!Directory.Exists(SamplePath))
@@ -91,7 +91,7 @@ internal static class DemoCommand
         console.MarkupLineInterpolated($"Fine-tuning the pretrained ResNet18 on the bundled sample, {SamplePath}:");
         console.MarkupLineInterpolated($"  {files.Count} clip-art images of {string.Join(", ", byClass.Select(g => g.Key))} at {settings.Data.Size}×{settings.Data.Size} px, batch {settings.Data.BatchSize};");
         console.MarkupLineInterpolated($"  {settings.FreezeEpochs} epoch with the body frozen, then {settings.Epochs} with everything trainable. A few minutes on 2 cores.");
-        int trained = terminal.Run(() => TrainCommand.Train(terminal, settings, cancellation));
+        int trained = terminal.RunStoppable("after this batch", stop => TrainCommand.Train(terminal, settings, stop));
         if (trained != 0)
             return trained;
 

@@ -10,9 +10,11 @@ internal static class LrFindCommand
     public static Command Create(Terminal terminal)
     {
         var output = new Option<string>("--out") { Description = "The plot of loss against learning rate (PNG).", DefaultValueFactory = _ => "lr_find.png" };
-        var start = new Option<double>("--start") { Description = "First learning rate of the sweep.", DefaultValueFactory = _ => 1e-7 };
+        var start = new Option<double>("--start") { Description = "First learning rate of the sweep.", DefaultValueFactory = _ => 1e-7 }
+            .Must(v => v > 0, "must be above 0");
         var end = new Option<double>("--end") { Description = "Last learning rate of the sweep.", DefaultValueFactory = _ => 10 };
-        var iterations = new Option<int>("--iterations") { Description = "Batches in the sweep, at most.", DefaultValueFactory = _ => 100 };
+        var iterations = new Option<int>("--iterations") { Description = "Batches in the sweep, at most.", DefaultValueFactory = _ => 100 }
+            .Must(n => n >= 2, "must be at least 2");
         var command = new Command("lr-find", "Sweep the learning rate on a new (frozen) learner and suggest one for train --lr.")
         {
             output, start, end, iterations,
@@ -21,9 +23,9 @@ internal static class LrFindCommand
         command.SetAction(parse =>
         {
             // Checked here rather than in a validator, which sees no default values.
-            if (!(parse.GetValue(start) > 0 && parse.GetValue(end) > parse.GetValue(start)) || parse.GetValue(iterations) < 2)
+            if (!(parse.GetValue(end) > parse.GetValue(start)))
             {
-                terminal.Fail("The sweep needs 0 < --start < --end and at least 2 --iterations.");
+                terminal.Fail("--end must be above --start.");
                 return 1;
             }
             var data = dataOptions.Read(parse);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Kodiak.Training;
 using Kodiak.Vision;
 using Spectre.Console;
@@ -13,9 +14,12 @@ internal static class TrainCommand
     public static Command Create(Terminal terminal)
     {
         var output = new Option<string>("--out") { Description = "Folder for the trained model and its report.", Required = true };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable.", DefaultValueFactory = _ => 4 };
-        var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Epochs training only the head first.", DefaultValueFactory = _ => 1 };
-        var lr = new Option<double>("--lr") { Description = "Base learning rate (the head's).", DefaultValueFactory = _ => 2e-3 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs with everything trainable.", DefaultValueFactory = _ => 4 }
+            .Must(n => n >= 0, "must be 0 or more");
+        var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Epochs training only the head first.", DefaultValueFactory = _ => 1 }
+            .Must(n => n >= 0, "must be 0 or more");
+        var lr = new Option<double>("--lr") { Description = "Base learning rate (the head's).", DefaultValueFactory = _ => 2e-3 }
+            .Must(v => v > 0 && double.IsFinite(v), "must be above 0");
         var checkpoint = new Option<bool>("--checkpoint") { Description = "Save a checkpoint to OUT/checkpoint after every epoch." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (same data and options), checkpointing on." };
         var command = new Command("train", "Fine-tune the pretrained ResNet18 on DATA (fastai's fine_tune) and save the model and a report.")
@@ -38,7 +42,8 @@ internal static class TrainCommand
         public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr }, Indented);
     }
 
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // NaN losses (an empty validation set, a diverged run) are written as "NaN" rather than failing the report.
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     internal static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
     {
@@ -75,7 +80,7 @@ internal static class TrainCommand
         Directory.CreateDirectory(s.Out);
         string modelPath = Path.Combine(s.Out, "model.kodiak");
         learner.Export(modelPath);
-        WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms, seconds);
+        WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms);
         var last = learner.Recorder.Epochs.LastOrDefault();
         console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {(last is null ? "n/a" : last.Metrics[0].Value.ToString("0.0000"))}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
     }
@@ -89,18 +94,24 @@ internal static class TrainCommand
             throw new InvalidDataException($"--resume needs the same data and options as the run that saved {recipePath}:{Environment.NewLine}{saved}");
     }
 
-    static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms, double seconds)
+    static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms)
     {
         Directory.CreateDirectory(folder);
         if (learner.Recorder.Losses.Count > 0)
             learner.Recorder.PlotLoss(Path.Combine(folder, "loss.png"));
-        var interpretation = learner.Interpret();
-        interpretation.PlotConfusionMatrix(Path.Combine(folder, "confusion_matrix.png"));
-        File.WriteAllText(Path.Combine(folder, "confusion_matrix.txt"),
-            interpretation.ConfusionMatrixText() + Environment.NewLine + interpretation.ClassificationReportText());
-        interpretation.PlotTopLosses(Math.Min(9, dls.Valid.Items.Count), Path.Combine(folder, "top_losses.png"), validationTransforms);
+        // Without validation images there is nothing to interpret; the data summary has already warned.
+        if (dls.Valid.Items.Count > 0)
+        {
+            var interpretation = learner.Interpret();
+            interpretation.PlotConfusionMatrix(Path.Combine(folder, "confusion_matrix.png"));
+            File.WriteAllText(Path.Combine(folder, "confusion_matrix.txt"),
+                interpretation.ConfusionMatrixText() + Environment.NewLine + interpretation.ClassificationReportText());
+            interpretation.PlotTopLosses(Math.Min(9, dls.Valid.Items.Count), Path.Combine(folder, "top_losses.png"), validationTransforms);
+        }
         var epochs = learner.Recorder.Epochs;
         int trainedImages = epochs.Count * dls.Train.Count * dls.Train.BatchSize;
+        // The epochs' own times, so a resumed run counts the epochs it loaded from the checkpoint too.
+        double seconds = epochs.Sum(e => e.Seconds);
         var report = new
         {
             epochs = epochs.Select(e => new Dictionary<string, object>
@@ -114,6 +125,6 @@ internal static class TrainCommand
             classes = dls.Vocab,
             interrupted = learner.Recorder.Interrupted,
         };
-        File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(report, Indented));
     }
 }

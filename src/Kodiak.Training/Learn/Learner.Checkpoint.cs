@@ -9,6 +9,9 @@ public sealed partial class Learner
     const string CheckpointMagic = "KODIAK-CHECKPOINT";
     const int CheckpointVersion = 1;
 
+    // A diverged or validation-less run has NaN losses; they are kept, not refused.
+    static readonly JsonSerializerOptions CheckpointJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     // Which fit of this learner's life is running (FineTune makes two) and how many of its epochs are done.
     int _fitsStarted;
     (int Fit, int EpochsDone) _position;
@@ -25,9 +28,10 @@ public sealed partial class Learner
     /// <param name="path">The checkpoint file.</param>
     public void SaveCheckpoint(string path)
     {
+        using var randomState = random.get_rng_state();
         var state = new CheckpointState(CheckpointVersion, [.. Dls.Vocab], Dls.Train.Items.Count, Dls.Valid.Items.Count, Dls.Train.BatchSize,
             _position.Fit, _position.EpochsDone, _dataEpoch, _lossAverage, _lossCount,
-            Convert.ToBase64String(random.get_rng_state().bytes.ToArray()),
+            Convert.ToBase64String(randomState.bytes.ToArray()),
             [.. Recorder.Losses], [.. Recorder.SmoothLosses], [.. Recorder.LearningRates], [.. Recorder.Epochs.Select(SavedEpoch.From)]);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -38,7 +42,7 @@ public sealed partial class Learner
             {
                 writer.Write(CheckpointMagic);
                 writer.Write(CheckpointVersion);
-                writer.Write(JsonSerializer.Serialize(state));
+                writer.Write(JsonSerializer.Serialize(state, CheckpointJson));
                 var moments = _optimizer.SaveState();
                 writer.Write(moments.Count);
                 foreach (var m in moments)
@@ -75,23 +79,27 @@ public sealed partial class Learner
             if (reader.ReadString() != CheckpointMagic) throw new InvalidDataException("it is not a Kodiak checkpoint");
             int version = reader.ReadInt32();
             if (version != CheckpointVersion) throw new InvalidDataException($"it has format version {version}; this Kodiak reads version {CheckpointVersion}");
-            var state = JsonSerializer.Deserialize<CheckpointState>(reader.ReadString()) ?? throw new InvalidDataException("its header is empty");
+            var state = JsonSerializer.Deserialize<CheckpointState>(reader.ReadString(), CheckpointJson) ?? throw new InvalidDataException("its header is empty");
             CheckSameData(state);
             var moments = new AdamMoments?[reader.ReadInt32()];
             for (int i = 0; i < moments.Length; i++)
             {
                 if (!reader.ReadBoolean()) continue;
                 int step = reader.ReadInt32(), length = reader.ReadInt32();
+                // Two arrays of that many floats must still be in the file; a damaged length must not allocate gigabytes.
+                if (length < 0 || 8L * length > reader.BaseStream.Length - reader.BaseStream.Position)
+                    throw new InvalidDataException($"its optimiser state claims {length} values for parameter {i}, more than the file holds");
                 moments[i] = new AdamMoments(step, ReadFloats(reader, length), ReadFloats(reader, length));
             }
             Model.load(reader);
-            random.set_rng_state(tensor(Convert.FromBase64String(state.RandomState)));
+            using (var randomState = tensor(Convert.FromBase64String(state.RandomState)))
+                random.set_rng_state(randomState);
             Recorder.Load(state.Losses, state.SmoothLosses, state.LearningRates, [.. state.Epochs.Select(e => e.ToResult())]);
             _dataEpoch = state.DataEpoch;
             // The moments wait for the fit that resumes: FineTune's freeze and unfreeze clear the optimiser first.
             _resumeAt = (state, moments);
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or ArgumentException)
         {
             throw new InvalidDataException($"Cannot resume from {path}: {e.Message}", e);
         }

@@ -14,6 +14,7 @@ public static class Metrics
     /// <summary>Fraction of items whose predicted class is right.</summary>
     public static Metric Accuracy { get; } = new("accuracy", Correct);
 
+    // Nothing to measure on gives NaN, not a perfect or a hopeless score.
     static double Correct(IReadOnlyList<int> predicted, IReadOnlyList<int> actual) =>
-        actual.Count == 0 ? 0 : (double)predicted.Zip(actual).Count(p => p.First == p.Second) / actual.Count;
+        actual.Count == 0 ? double.NaN : (double)predicted.Zip(actual).Count(p => p.First == p.Second) / actual.Count;
 }
