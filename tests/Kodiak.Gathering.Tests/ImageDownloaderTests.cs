@@ -208,7 +208,7 @@ public sealed class ImageDownloaderTests(Web web) : IClassFixture<Web>, IDisposa
     {
         var urls = web.Samples(2, skip: 34).Select(Server.Image).ToList();
         await Downloader().DownloadAsync(Out, [new DownloadItem(urls[0])]);
-        string partial = _temp.Write(Path.Combine("out", "00000002.jpg.kodiak-partial"), Server.Images[web.Samples(1, skip: 35)[0]][..100]);
+        string partial = _temp.Write(Path.Combine("out", "00000005.png.kodiak-partial"), Server.Images[web.Samples(1, skip: 35)[0]][..100]);
 
         var listedAfterTheCrash = ImageFiles.Get(Out);
         var report = await Downloader().DownloadAsync(Out, urls.Select(u => new DownloadItem(u)));
