@@ -76,8 +76,9 @@ public sealed class Fetcher : IDisposable
             for (int redirects = 0; ; redirects++)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, current);
-                // A key or token goes only to the host it was meant for, never along a redirect elsewhere.
-                if (string.Equals(current.Host, url.Host, StringComparison.OrdinalIgnoreCase))
+                // A key or token goes only where it was meant for (same scheme, host and port), never along a redirect
+                // elsewhere, nor to the same host over plain http.
+                if (Uri.Compare(current, url, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
                     foreach (var (name, value) in settings.Headers)
                         request.Headers.TryAddWithoutValidation(name, value);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);

@@ -56,6 +56,9 @@ public sealed class ImageDownloader(Fetcher fetcher)
     /// <summary>The manifest's file name inside each folder.</summary>
     public const string ManifestFileName = Manifest.FileName;
 
+    /// <summary>Added to an image's name while it is written; no image list includes such files.</summary>
+    internal const string PartialSuffix = ".kodiak-partial";
+
     /// <summary>Reads a folder's <c>manifest.jsonl</c>; empty when there is none.</summary>
     /// <param name="folder">A folder written by a download.</param>
     /// <exception cref="InvalidDataException">A line is not a manifest entry; the message names the file and line.</exception>
@@ -81,6 +84,7 @@ public sealed class ImageDownloader(Fetcher fetcher)
     {
         ArgumentNullException.ThrowIfNull(items);
         using var manifest = Manifest.Open(folder);
+        RemovePartialImages(folder);
         var distinct = items.DistinctBy(i => i.Url).ToList();
         var todo = distinct.Where(i => !manifest.Contains(i.Url)).ToList();
         progress?.Started(label, todo.Count, distinct.Count - todo.Count);
@@ -127,9 +131,20 @@ public sealed class ImageDownloader(Fetcher fetcher)
         string name = manifest.ImageName(position, Extension(format));
         if (kept.Claim(sha256, manifest.Folder, name) is { } duplicateOf)
             return entry with { Sha256 = sha256, Status = DownloadStatus.Duplicate, Reason = $"same image as {duplicateOf}" };
-        await using (var file = new FileStream(Path.Combine(manifest.Folder, name), FileMode.CreateNew, FileAccess.Write))
+        // Written under a name nothing lists, then renamed into place: a crash never leaves a half-written image.
+        string path = Path.Combine(manifest.Folder, name);
+        await using (var file = new FileStream(path + PartialSuffix, FileMode.Create, FileAccess.Write))
             await file.WriteAsync(fetched.Body, CancellationToken.None);
+        File.Move(path + PartialSuffix, path);
         return entry with { Sha256 = sha256, Status = DownloadStatus.Kept, File = name };
+    }
+
+    /// <summary>Images that an interrupted run was still writing: ours, never complete, and not in the manifest.</summary>
+    static void RemovePartialImages(string folder)
+    {
+        foreach (string partial in Directory.EnumerateFiles(folder, "*" + PartialSuffix))
+            if (partial.EndsWith(PartialSuffix, StringComparison.Ordinal))
+                File.Delete(partial);
     }
 
     /// <summary>The decoder decides, from the bytes alone; the server's Content-Type only helps explain a refusal.</summary>

@@ -73,6 +73,12 @@ public sealed class Predictor : IDisposable
         var transforms = bundle.Manifest.BuildItemTransforms($"'{bundle.Path}'");
         if (bundle.Manifest.Input.Name != InputName || bundle.Manifest.Input.Width < 1 || bundle.Manifest.Input.Height < 1)
             throw new InvalidDataException($"'{bundle.Path}': {ModelBundle.ManifestEntry} describes an input this Kodiak cannot feed ({bundle.Manifest.Input}).");
+        var output = ItemPipeline.OutputSize(transforms);
+        if (output != (bundle.Manifest.Input.Width, bundle.Manifest.Input.Height))
+            throw new InvalidDataException(
+                $"'{bundle.Path}': the item transforms in {ModelBundle.ManifestEntry} ({string.Join(", ", transforms)}) bring images to "
+                + $"{(output is { } size ? $"{size.Width}×{size.Height}" : "sizes that depend on the image")}, not to the "
+                + $"{bundle.Manifest.Input.Width}×{bundle.Manifest.Input.Height} its model takes.");
         byte[] onnx = bundle.ReadOnnxModel();
         using var sessionOptions = new SessionOptions
         {
@@ -152,7 +158,6 @@ public sealed class Predictor : IDisposable
             {
                 // Report the first unreadable image as itself, not wrapped.
                 ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-                throw;
             }
             finally
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Kodiak.Vision;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -55,6 +56,7 @@ internal static class PredictApi
                 return Task.CompletedTask;
             })
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -75,7 +77,7 @@ internal static class PredictApi
         if (slot is null)
             return Busy(context.Response);
 
-        var (image, problem) = await ReadUploadAsync(context, model.Options.MaxUploadBytes);
+        var (image, problem) = await ReadUploadAsync(context, model.Options);
         if (problem is not null)
             return problem;
 
@@ -90,25 +92,27 @@ internal static class PredictApi
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "The upload is not a usable image.");
         }
-        catch (InvalidDataException e)
-        {
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "The image cannot be prepared for the model.");
-        }
         catch (OperationCanceledException)
         {
             return Busy(context.Response);
         }
     }
 
-    /// <summary>The image bytes, or the problem that stops us reading them.</summary>
-    static async Task<(ReadOnlyMemory<byte> Image, ProblemHttpResult? Problem)> ReadUploadAsync(HttpContext context, long limit)
+    /// <summary>
+    /// The image bytes, or the problem that stops us reading them. The upload has <see cref="ServeOptions.UploadTimeout"/>
+    /// to arrive: its request holds an admission slot meanwhile, so slow clients cannot hold every slot for long.
+    /// </summary>
+    static async Task<(ReadOnlyMemory<byte> Image, ProblemHttpResult? Problem)> ReadUploadAsync(HttpContext context, ServeOptions options)
     {
         var request = context.Request;
+        long limit = options.MaxUploadBytes;
         if (request.ContentLength > limit)
             return (default, TooLarge(limit));
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = limit;
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type);
+        using var uploading = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        uploading.CancelAfter(options.UploadTimeout);
         try
         {
             if (type?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
@@ -116,9 +120,9 @@ internal static class PredictApi
                 IFormCollection form;
                 try
                 {
-                    form = await request.ReadFormAsync(context.RequestAborted);
+                    form = await request.ReadFormAsync(uploading.Token);
                 }
-                catch (Exception e) when (e is InvalidDataException or IOException)
+                catch (Exception e) when (e is InvalidDataException or IOException and not BadHttpRequestException)
                 {
                     return (default, TypedResults.Problem($"The multipart form cannot be read: {e.Message}",
                         statusCode: StatusCodes.Status400BadRequest, title: "Broken form."));
@@ -127,16 +131,26 @@ internal static class PredictApi
                 if (form.Files.GetFile(FileField) is not { } file)
                     return (default, TypedResults.Problem($"The form has no '{FileField}' field: send the image as the '{FileField}' field.",
                         statusCode: StatusCodes.Status400BadRequest, title: "No image in the form."));
-                return (await ReadAllAsync(file.OpenReadStream(), file.Length, context.RequestAborted), null);
+                return (await ReadAllAsync(file.OpenReadStream(), file.Length, uploading.Token), null);
             }
 
             if (type is not null && (type.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
                                      || type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)))
-                return (await ReadAllAsync(request.Body, request.ContentLength ?? 0, context.RequestAborted), null);
+                return (await ReadAllAsync(request.Body, request.ContentLength ?? 0, uploading.Token), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (default, TooLarge(limit));
+        }
+        catch (BadHttpRequestException e)
+        {
+            return (default, TypedResults.Problem($"The upload cannot be read: {e.Message}", statusCode: e.StatusCode, title: "Broken upload."));
+        }
+        catch (OperationCanceledException) when (uploading.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            return (default, TypedResults.Problem(
+                string.Create(CultureInfo.InvariantCulture, $"The upload did not arrive within {options.UploadTimeout.TotalSeconds:0.###} s; send it again over a faster connection."),
+                statusCode: StatusCodes.Status408RequestTimeout, title: "Upload too slow."));
         }
 
         return (default, TypedResults.Problem(
@@ -168,7 +182,8 @@ internal static class PredictApi
         return TypedResults.Ok(new ModelResponse(model.Name, model.Version, manifest.Architecture, model.Predictor.Classes,
             new InputSize(manifest.Input.Width, manifest.Input.Height),
             new TrainingResults(manifest.Training.Epochs, manifest.Training.Metrics, manifest.Training.Items, manifest.Training.Seconds, manifest.Training.KodiakVersion),
-            new ServerLimits(options.MaxUploadBytes, options.MaxImagePixels, options.MaxBatchSize, options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity)));
+            new ServerLimits(options.MaxUploadBytes, options.UploadTimeout.TotalSeconds, options.MaxImagePixels, options.MaxBatchSize,
+                options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity)));
     }
 
     static Results<Ok<string>, ProblemHttpResult> Ready(HttpContext context, PredictionBatcher batcher)
@@ -202,4 +217,4 @@ internal sealed record TrainingResults(int Epochs, IReadOnlyDictionary<string, d
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Items, double Seconds, string KodiakVersion);
 
 /// <summary>The server's limits, so clients can check before uploading.</summary>
-internal sealed record ServerLimits(long MaxUploadBytes, long MaxImagePixels, int MaxBatchSize, double MaxBatchWaitMs, int QueueCapacity);
+internal sealed record ServerLimits(long MaxUploadBytes, double UploadTimeoutSeconds, long MaxImagePixels, int MaxBatchSize, double MaxBatchWaitMs, int QueueCapacity);

@@ -12,8 +12,14 @@ public sealed class ServeOptions
     /// <summary>The <c>.kodiak</c> bundle to serve.</summary>
     public string Model { get; set; } = "";
 
-    /// <summary>Largest request body accepted, in bytes (20 MB); larger uploads get 413.</summary>
+    /// <summary>Largest request body accepted, in bytes (20 MB, at most 2 GB); larger uploads get 413.</summary>
     public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>
+    /// How long an upload may take to arrive (30 s); slower ones get 408. A request holds one of the
+    /// <see cref="QueueCapacity"/> places while its upload arrives, so this bounds how long slow clients can hold them.
+    /// </summary>
+    public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Largest image, in pixels as stored in its header (Kodiak.Vision's 100 megapixels); larger ones get 400.</summary>
     public long MaxImagePixels { get; set; } = DecodeOptions.Default.MaxPixels;
@@ -36,7 +42,10 @@ public sealed class ServeOptions
     {
         if (string.IsNullOrWhiteSpace(Model))
             throw new ArgumentException("No model given: pass the .kodiak bundle to serve (--model MODEL.kodiak).", nameof(Model));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUploadBytes, 1, nameof(MaxUploadBytes));
+        if (MaxUploadBytes is < 1 or > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(MaxUploadBytes), MaxUploadBytes,
+                $"The upload limit must be from 1 byte to {int.MaxValue} bytes (kodiak serve --max-upload-mb: more than 0 and under 2048).");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(UploadTimeout, TimeSpan.Zero, nameof(UploadTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));

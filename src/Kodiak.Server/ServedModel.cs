@@ -12,6 +12,7 @@ internal sealed class ServedModel(Predictor predictor, ServeOptions options) : I
 
     /// <summary>The name of the data folder it was trained on (what a person called the task), else the bundle's file name.</summary>
     public string Name { get; } = Path.GetFileName(Path.TrimEndingDirectorySeparator(predictor.Manifest.Training.DataFolder)) is { Length: > 0 } folder
+                                  and not ("." or "..")
         ? folder
         : Path.GetFileNameWithoutExtension(predictor.Path);
 

@@ -41,7 +41,7 @@ public static class ModelExport
             Input = new ModelInput(OnnxExport.InputName, width, height, "NCHW", "RGB", [0f, 1f],
                 $"{CntkImageNetInput.ChannelOrder} order, ×{CntkImageNetInput.Scale}, minus per-channel mean ({string.Join(", ", CntkImageNetInput.MeanBgr)})"),
             ItemTransforms = [.. transforms.Select(t => JsonSerializer.SerializeToElement(TransformRecipe.ToJson(t)))],
-            Training = new TrainingSummary(dls.Train.DataPath,
+            Training = new TrainingSummary(Path.GetFullPath(dls.Train.DataPath),
                 new Dictionary<string, IReadOnlyDictionary<string, int>> { ["train"] = Counts(dls.Train), ["valid"] = Counts(dls.Valid) },
                 learner.Recorder.Epochs.Count, metrics, learner.Recorder.Epochs.Sum(e => e.Seconds), KodiakVersion)
             {
@@ -64,16 +64,12 @@ public static class ModelExport
         return counts;
     }
 
-    /// <summary>The size every validation image comes out at: found by running the transforms on a small blank image.</summary>
+    /// <summary>The size every validation image comes out at.</summary>
     static (int Width, int Height) InputSize(IReadOnlyList<IItemTransform> transforms)
     {
         if (transforms.Count == 0)
             throw new InvalidOperationException("The model needs one input size to be exported: add an item transform such as new Resize(224).");
-        var context = ItemContext.Validation();
-        var probe = transforms.Aggregate(new RgbImage(64, 48), (image, t) => t.Apply(image, context));
-        var other = transforms.Aggregate(new RgbImage(30, 70), (image, t) => t.Apply(image, context));
-        if (probe.Width != other.Width || probe.Height != other.Height)
-            throw new InvalidOperationException($"The item transforms ({string.Join(", ", transforms)}) do not give one input size; end them with a Resize.");
-        return (probe.Width, probe.Height);
+        return ItemPipeline.OutputSize(transforms)
+            ?? throw new InvalidOperationException($"The item transforms ({string.Join(", ", transforms)}) do not give one input size; end them with a Resize.");
     }
 }

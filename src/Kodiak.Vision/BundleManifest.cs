@@ -56,7 +56,7 @@ public sealed record ModelInput(string Name, int Width, int Height, string Layou
     string InsideGraph);
 
 /// <summary>How a bundled model was trained.</summary>
-/// <param name="DataFolder">The data folder, as given to training.</param>
+/// <param name="DataFolder">The data folder, as a full path (bundles from before it was made full may hold it as typed).</param>
 /// <param name="Items">Images per split (<c>train</c>, <c>valid</c>) and class.</param>
 /// <param name="Epochs">Epochs trained.</param>
 /// <param name="Metrics">Losses and metrics of the last epoch, by name (e.g. <c>error_rate</c>).</param>

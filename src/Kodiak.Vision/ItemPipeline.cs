@@ -30,4 +30,18 @@ public static class ItemPipeline
 
         return image;
     }
+
+    /// <summary>
+    /// The size every image comes out at through <paramref name="transforms"/> for validation, found by running them on
+    /// two small blank images of different shapes; null when it depends on the image (no sizing transform).
+    /// </summary>
+    /// <param name="transforms">Applied first to last.</param>
+    public static (int Width, int Height)? OutputSize(IReadOnlyList<IItemTransform> transforms)
+    {
+        ArgumentNullException.ThrowIfNull(transforms);
+        var context = ItemContext.Validation();
+        var wide = transforms.Aggregate(new RgbImage(64, 48), (image, t) => t.Apply(image, context));
+        var tall = transforms.Aggregate(new RgbImage(30, 70), (image, t) => t.Apply(image, context));
+        return wide.Width == tall.Width && wide.Height == tall.Height ? (wide.Width, wide.Height) : null;
+    }
 }

@@ -28,6 +28,9 @@ public sealed class ModelBundle
     /// <summary>The TorchSharp weights inside the bundle.</summary>
     public const string WeightsEntry = "weights.bin";
 
+    /// <summary>Largest entry read from a bundle (1 GiB): a ResNet18's files are about 45 MB.</summary>
+    internal const long MaxEntryBytes = 1L << 30;
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -176,9 +179,13 @@ public sealed class ModelBundle
             using var zip = ZipFile.OpenRead(path);
             if (zip.GetEntry(name) is { } entry)
             {
+                // Reading stops at the size the header declares, so that size bounds what a damaged or hostile bundle
+                // can make us hold: refuse sizes no Kodiak model reaches before reading any of it, and let the buffer
+                // grow with the data rather than trust the header for its first allocation.
+                if (entry.Length > MaxEntryBytes)
+                    throw new InvalidDataException($"{name} claims {entry.Length} bytes, more than the {MaxEntryBytes} a bundle entry may hold");
                 using var stream = entry.Open();
-                // The header's size is only a hint (a damaged bundle may claim anything); the data decides.
-                using var buffer = new MemoryStream((int)Math.Min(entry.Length, 1 << 28));
+                using var buffer = new MemoryStream((int)Math.Min(entry.Length, 1 << 24));
                 stream.CopyTo(buffer);
                 return buffer.ToArray();
             }

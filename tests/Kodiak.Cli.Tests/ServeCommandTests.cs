@@ -57,6 +57,20 @@ public sealed class ServeCommandTests(TrainedSampleFixture fixture)
         Assert.Contains("in use", error);
     }
 
+    [Theory]
+    [InlineData("4096")]
+    [InlineData("0.0000001")]
+    public async Task An_upload_limit_outside_1_byte_to_2_GB_is_refused_naming_the_option(string megabytes)
+    {
+        // Only a guard: a server that starts anyway is stopped, and the test fails on its exit code.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        var (code, _, error) = await CliRunner.RunAsync(["serve", fixture.Bundle, "--urls", "http://127.0.0.1:0", "--max-upload-mb", megabytes], guard.Token);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--max-upload-mb must be at least one byte (0.000001) and under 2048", error);
+    }
+
     static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -34,4 +34,17 @@ public sealed class FetcherTests(Web web) : IClassFixture<Web>
         Assert.False(headers.ContainsKey("X-Subscription-Token"));
         Assert.StartsWith("Kodiak/", headers["User-Agent"]);
     }
+
+    [Fact]
+    public async Task A_key_is_not_sent_along_a_redirect_to_another_port_of_the_same_host()
+    {
+        await using var other = await FakeWeb.StartAsync();
+        string samePlaceOtherPort = new Uri(other.Url, "headers").AbsoluteUri;
+
+        var headers = await HeadersSeenAt(Server.Hostile("redirect?to=" + Uri.EscapeDataString(samePlaceOtherPort)));
+
+        Assert.Equal(Server.Url.Host, other.Url.Host);
+        Assert.False(headers.ContainsKey("X-Subscription-Token"));
+        Assert.StartsWith("Kodiak/", headers["User-Agent"]);
+    }
 }

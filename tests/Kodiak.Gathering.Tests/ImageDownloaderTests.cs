@@ -204,6 +204,23 @@ public sealed class ImageDownloaderTests(Web web) : IClassFixture<Web>, IDisposa
     }
 
     [Fact]
+    public async Task An_image_half_written_when_a_run_crashed_is_not_an_image_and_the_next_run_completes()
+    {
+        var urls = web.Samples(2, skip: 34).Select(Server.Image).ToList();
+        await Downloader().DownloadAsync(Out, [new DownloadItem(urls[0])]);
+        string partial = _temp.Write(Path.Combine("out", "00000005.png.kodiak-partial"), Server.Images[web.Samples(1, skip: 35)[0]][..100]);
+
+        var listedAfterTheCrash = ImageFiles.Get(Out);
+        var report = await Downloader().DownloadAsync(Out, urls.Select(u => new DownloadItem(u)));
+
+        Assert.Equal([Path.Combine(Out, "00000001.jpg")], listedAfterTheCrash);
+        Assert.Equal((1, 1), (report.AlreadyDone, report.Kept));
+        Assert.False(File.Exists(partial));
+        Assert.Equal(["00000001.jpg", "00000002.jpg", "manifest.jsonl"], Directory.GetFiles(Out).Select(Path.GetFileName).Order());
+        Assert.All(ImageFiles.Get(Out), image => ImageDecoder.Decode(image));
+    }
+
+    [Fact]
     public async Task A_damaged_manifest_is_an_error_naming_the_file_and_line()
     {
         await DownloadOne(Server.Image(web.Samples(1, skip: 31)[0]));

@@ -154,4 +154,15 @@ public sealed class PredictorTests : IDisposable
 
         Assert.Contains("no 'probabilities' output of [N, 3] for the 3 classes", e.Message);
     }
+
+    [Fact]
+    public void A_bundle_whose_transforms_do_not_give_the_models_input_size_is_refused_at_load()
+    {
+        string path = ColourModel.Write(Path.Combine(_temp.Path, "resized.kodiak"), size: 16, resizeTo: 8);
+
+        var e = Assert.Throws<InvalidDataException>(() => Predictor.Load(path));
+
+        Assert.Contains("resized.kodiak", e.Message);
+        Assert.Contains("(Resize(8, Squish)) bring images to 8×8, not to the 16×16 its model takes", e.Message);
+    }
 }

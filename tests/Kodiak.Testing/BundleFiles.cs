@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace Kodiak.Testing;
@@ -30,6 +31,25 @@ public static class BundleFiles
             output.Write(bytes);
         }
 
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="bundle"/> whose zip headers (local and central) say <paramref name="entry"/> holds
+    /// <paramref name="size"/> bytes once decompressed, whatever its data is.
+    /// </summary>
+    public static string ClaimingSize(string bundle, string copy, string entry, uint size)
+    {
+        var bytes = File.ReadAllBytes(bundle);
+        var name = System.Text.Encoding.UTF8.GetBytes(entry);
+        // (signature, offset of the name length, offset of the name, offset of the uncompressed size)
+        foreach (var (signature, nameLength, nameAt, sizeAt) in new[] { (0x04034b50u, 26, 30, 22), (0x02014b50u, 28, 46, 24) })
+            for (int at = 0; at + nameAt <= bytes.Length; at++)
+                if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at)) == signature
+                    && BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(at + nameLength)) == name.Length
+                    && bytes.AsSpan(at + nameAt).StartsWith(name))
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at + sizeAt), size);
+        File.WriteAllBytes(copy, bytes);
         return copy;
     }
 }

@@ -22,8 +22,12 @@ public static class ColourModel
         return [.. exp.Select(e => (float)(e / exp.Sum()))];
     }
 
-    /// <summary>Writes the bundle; <paramref name="validItems"/> is the validation set it records, if any.</summary>
-    public static string Write(string path, int size = 16, int outputs = 3, bool features = true, IReadOnlyList<string>? validItems = null)
+    /// <summary>
+    /// Writes the bundle; <paramref name="validItems"/> is the validation set it records, if any, <paramref name="resizeTo"/>
+    /// the size its item transform gives (the model's <paramref name="size"/> unless a damaged bundle is wanted).
+    /// </summary>
+    public static string Write(string path, int size = 16, int outputs = 3, bool features = true, IReadOnlyList<string>? validItems = null,
+        int? resizeTo = null, string dataFolder = "colours")
     {
         var manifest = new BundleManifest
         {
@@ -31,8 +35,8 @@ public static class ColourModel
             Architecture = "ChannelMeans",
             Classes = Classes,
             Input = new ModelInput("image", size, size, "NCHW", "RGB", [0f, 1f], "nothing"),
-            ItemTransforms = [JsonSerializer.SerializeToElement(TransformRecipe.ToJson(new Resize(size, ResizeMethod.Squish)))],
-            Training = new TrainingSummary("colours", new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test")
+            ItemTransforms = [JsonSerializer.SerializeToElement(TransformRecipe.ToJson(new Resize(resizeTo ?? size, ResizeMethod.Squish)))],
+            Training = new TrainingSummary(dataFolder, new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test")
             {
                 ValidItems = validItems,
             },

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using TorchSharp;
@@ -257,30 +256,5 @@ public sealed class ResNet18BodyTests(PretrainedResNet18Fixture fixture, ITestOu
         var e = Assert.Throws<InvalidDataException>(() => ResNet18OnnxLoader.Load(body, model, "cut.onnx"));
         Assert.Contains("layer4.2", e.Message);
         output.WriteLine(e.Message);
-    }
-
-    [Fact]
-    public void Eval_forward_speed_batch_8()
-    {
-        using var scope = NewDisposeScope();
-        foreach (var size in new[] { 224, 128 })
-        {
-            var input = CntkImageNetInput.Apply(ImageLikeRgb(8, size, seed: 5));
-            using (no_grad())
-            {
-                using (NewDisposeScope())
-                    fixture.Body.forward(input); // warm-up
-                var times = new List<double>();
-                for (var i = 0; i < 3; i++)
-                {
-                    using var inner = NewDisposeScope();
-                    var sw = Stopwatch.StartNew();
-                    fixture.Body.forward(input);
-                    times.Add(sw.Elapsed.TotalMilliseconds);
-                }
-                output.WriteLine($"eval forward, batch 8 at {size}×{size}, {get_num_threads()} threads: " +
-                                 $"{string.Join(", ", times.Select(t => $"{t:F0} ms"))}");
-            }
-        }
     }
 }

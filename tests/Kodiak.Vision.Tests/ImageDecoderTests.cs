@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SkiaSharp;
 using Kodiak.Testing;
 using static Kodiak.Testing.TestImages;
@@ -180,12 +179,12 @@ public sealed class ImageDecoderTests : IDisposable
     [Fact]
     public void Decode_PixelBomb_IsRefusedFromTheHeaderAlone()
     {
+        // The file holds one row of pixel data: decoding it would fail as truncated, so the limit's reason shows
+        // that the header alone decided.
         string path = _temp.Write("bomb.png", PngBomb(30000, 30000));
-        var clock = Stopwatch.StartNew();
 
         var error = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(path));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.Equal(path, error.Path);
         Assert.Equal("30000×30000 pixels exceeds the limit of 100 megapixels", error.Reason);
         Assert.Contains(path, error.Message);

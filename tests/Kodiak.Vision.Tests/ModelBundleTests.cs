@@ -157,4 +157,17 @@ public sealed class ModelBundleTests : IDisposable
         using var writer = new StreamWriter(zip.CreateEntry(ModelBundle.ManifestEntry).Open());
         writer.Write(edited);
     }
+
+    [Fact]
+    public void An_entry_whose_header_claims_more_than_a_bundle_may_hold_is_refused_naming_it()
+    {
+        string path = BundleFiles.ClaimingSize(Write(), Path.Combine(_temp.Path, "huge.kodiak"), ModelBundle.WeightsEntry, 4_000_000_000);
+        var bundle = ModelBundle.Open(path);
+
+        var e = Assert.Throws<InvalidDataException>(bundle.ReadWeights);
+
+        Assert.Contains("huge.kodiak", e.Message);
+        Assert.Contains("weights.bin claims 4000000000 bytes, more than the 1073741824 a bundle entry may hold", e.Message);
+        Assert.Equal(Onnx, bundle.ReadOnnxModel());
+    }
 }

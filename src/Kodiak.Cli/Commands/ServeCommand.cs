@@ -20,11 +20,13 @@ internal static class ServeCommand
             .Must(ms => ms >= 0, "must not be negative");
         var queue = new Option<int>("--queue") { Description = "Most requests admitted at once; beyond that, 503 with Retry-After.", DefaultValueFactory = _ => defaults.QueueCapacity }
             .Must(n => n >= 1, "must be at least 1");
-        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload, in MB; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxUploadBytes / Megabyte }
-            .Must(mb => mb > 0, "must be positive");
+        var maxUpload = new Option<double>("--max-upload-mb") { Description = "Largest upload, in MB (under 2048); larger ones get 413.", DefaultValueFactory = _ => defaults.MaxUploadBytes / Megabyte }
+            .Must(mb => Bytes(mb) is >= 1 and <= int.MaxValue, "must be at least one byte (0.000001) and under 2048");
+        var uploadTimeout = new Option<double>("--upload-timeout-s") { Description = "How long an upload may take to arrive; slower ones get 408.", DefaultValueFactory = _ => defaults.UploadTimeout.TotalSeconds }
+            .Must(s => s is > 0 and <= 3600, "must be more than 0 and at most 3600");
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -32,12 +34,16 @@ internal static class ServeCommand
             MaxBatchSize = parse.GetValue(maxBatch),
             MaxBatchWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
             QueueCapacity = parse.GetValue(queue),
-            MaxUploadBytes = (long)(parse.GetValue(maxUpload) * Megabyte),
+            MaxUploadBytes = Bytes(parse.GetValue(maxUpload)),
+            UploadTimeout = TimeSpan.FromSeconds(parse.GetValue(uploadTimeout)),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
 
     const double Megabyte = 1024 * 1024;
+
+    /// <summary>Megabytes to whole bytes; values out of range (NaN and infinities too) become ones the check refuses.</summary>
+    static long Bytes(double megabytes) => double.IsNaN(megabytes) ? 0 : (long)Math.Clamp(megabytes * Megabyte, 0, int.MaxValue + 1.0);
 
     /// <summary>The <c>--urls</c> option, shared with <c>kodiak demo</c>.</summary>
     public static Option<string> Urls() =>

@@ -20,7 +20,9 @@ public sealed class ExportedLearnerFixture : IDisposable
     {
         var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
             [new RandomResizedCrop(64, minScale: 0.5)]);
-        Learner = VisionLearner.Create(block.DataLoaders(ModelExportTests.Samples, batchSize: 16, workers: 1), Arch.ResNet18, seed: 11);
+        // As typed on a command line: relative to the current folder.
+        string samples = Path.GetRelativePath(Environment.CurrentDirectory, ModelExportTests.Samples);
+        Learner = VisionLearner.Create(block.DataLoaders(samples, batchSize: 16, workers: 1), Arch.ResNet18, seed: 11);
         ModelExportTests.RandomiseHeadStatistics(Learner.Model, seed: 3);
         BundlePath = Path.Combine(_temp.Path, "model.kodiak");
         Learner.Export(BundlePath);
@@ -172,6 +174,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         var manifest = ModelBundle.Open(fixture.BundlePath).Manifest;
 
         Assert.Equal(["animals", "food", "vehicles"], manifest.Classes);
+        Assert.Equal(Samples, manifest.Training.DataFolder);
         Assert.Equal((64, 64), (manifest.Input.Width, manifest.Input.Height));
         Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(manifest.BuildItemTransforms("m")).ToString());
         Assert.Equal(fixture.Learner.Dls.Valid.Items.Count, manifest.Training.Items["valid"].Values.Sum());
