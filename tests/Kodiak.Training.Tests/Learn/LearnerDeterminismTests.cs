@@ -3,7 +3,10 @@ using Kodiak.Vision;
 
 namespace Kodiak.Training.Tests;
 
-/// <summary>Learners built alike and trained alike end alike; global random state must not be shared with tests running in parallel.</summary>
+/// <summary>
+/// Tests whose outcome depends on the training run itself: dropout draws from libtorch's global generator, which
+/// tests running in parallel would draw from and reseed too.
+/// </summary>
 [CollectionDefinition(nameof(TorchRandomState), DisableParallelization = true)]
 public sealed class TorchRandomState;
 
@@ -30,6 +33,20 @@ public sealed class LearnerDeterminismTests : IDisposable
     readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void FineTune_on_a_tiny_set_lowers_the_validation_loss_and_records_both_phases()
+    {
+        using var learner = TinyLearner.Create(_temp, perClass: 8);
+        double before = learner.GetPreds().Losses.Average();
+
+        learner.FineTune(2, baseLr: 1e-2);
+
+        double after = learner.GetPreds().Losses.Average();
+        Assert.True(after < before, $"validation loss {before:0.000} → {after:0.000}");
+        Assert.Equal(["frozen", "unfrozen", "unfrozen"], learner.Recorder.Epochs.Select(e => e.Phase));
+        Assert.Equal("error_rate", learner.Recorder.Epochs[^1].Metrics.Single().Name);
+    }
 
     [Fact]
     public void Training_resumed_from_a_checkpoint_ends_exactly_like_an_uninterrupted_run()
