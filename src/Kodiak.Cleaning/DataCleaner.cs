@@ -108,16 +108,25 @@ public sealed class DataCleaner
                 .Reverse().ToList();
             if (pending.Count == 0)
                 continue;
+            // Checked against the folder as it will be while the batch is undone in order: a place an earlier
+            // step empties (a relabel back out of it) may be filled again by a later one.
+            var emptied = new HashSet<string>(DataPaths.Comparer);
+            var filled = new HashSet<string>(DataPaths.Comparer);
+            var steps = new List<(string From, string To)>();
             foreach (var entry in pending)
             {
-                if (!File.Exists(Full(entry.To)))
+                string to = JournalledPlace(entry.To);
+                if (!File.Exists(to) || filled.Contains(to))
                     throw new CleaningRefusedException($"Cannot undo: '{entry.To}' ({entry.Action} of '{entry.From}') is no longer there.");
                 string from = DataPaths.Inside(DataFolder, entry.From);
-                if (File.Exists(from) || Directory.Exists(from))
+                if (filled.Contains(from) || ((File.Exists(from) || Directory.Exists(from)) && !emptied.Contains(from)))
                     throw new CleaningRefusedException($"Cannot undo: '{entry.From}' exists again, and Kodiak never overwrites a file.");
+                emptied.Add(to);
+                filled.Add(from);
+                steps.Add((to, from));
             }
 
-            undone.AddRange(pending.Select(entry => Move(UndoAction, Full(entry.To), Full(entry.From), batch)));
+            undone.AddRange(steps.Select(step => Move(UndoAction, step.From, step.To, batch)));
             if (!all)
                 break;
         }
@@ -166,15 +175,33 @@ public sealed class DataCleaner
         return Path.Combine(Path.GetDirectoryName(current)!, label);
     }
 
+    // The journal line is written before the move, so a crash in between never leaves a move without a record;
+    // a move that fails takes its line back out.
     JournalEntry Move(string action, string from, string to, string batch)
     {
         to = DataPaths.Free(to);
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-        File.Move(from, to, overwrite: false);
         var entry = new JournalEntry(DateTimeOffset.UtcNow, action, DataPaths.Relative(DataFolder, from), DataPaths.Relative(DataFolder, to), batch);
+        long before = File.Exists(JournalPath) ? new FileInfo(JournalPath).Length : 0;
         File.AppendAllText(JournalPath, JsonSerializer.Serialize(entry, Json) + "\n");
+        try
+        {
+            File.Move(from, to, overwrite: false);
+        }
+        catch
+        {
+            using (var journal = new FileStream(JournalPath, FileMode.Open, FileAccess.Write))
+                journal.SetLength(before);
+            throw;
+        }
         return entry;
     }
 
-    string Full(string relative) => Path.GetFullPath(relative, DataFolder);
+    /// <summary>Where a journal line says a file went: inside the data folder or its trash, never elsewhere.</summary>
+    string JournalledPlace(string relative)
+    {
+        string full = Path.GetFullPath(relative, DataFolder);
+        string trash = Path.Combine(DataFolder, TrashFolder) + Path.DirectorySeparatorChar;
+        return full.StartsWith(trash, DataPaths.Comparison) ? full : DataPaths.Inside(DataFolder, relative);
+    }
 }

@@ -7,6 +7,12 @@ internal static class DataPaths
 {
     static readonly StringComparison FileSystemCase = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    /// <summary>How this file system compares paths.</summary>
+    public static StringComparison Comparison => FileSystemCase;
+
+    /// <summary>Path sets that compare as this file system does.</summary>
+    public static StringComparer Comparer { get; } = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
     /// <summary><paramref name="path"/> relative to <paramref name="folder"/>, with '/' separators.</summary>
     public static string Relative(string folder, string path) => Path.GetRelativePath(folder, path).Replace('\\', '/');
 

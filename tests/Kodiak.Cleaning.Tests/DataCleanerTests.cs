@@ -96,6 +96,35 @@ public sealed class DataCleanerTests : IDisposable
         Assert.True(File.Exists(_data.Full(".kodiak-trash/red/r2.png")));
     }
 
+    [Fact]
+    public void A_batch_whose_relabel_took_the_place_of_its_delete_is_undone_whole()
+    {
+        // Gathered folders number their files alike: green/r3.png and red/r3.png.
+        File.Copy(_data.Full("green/g1.png"), _data.Full("green/r3.png"));
+        byte[] green = File.ReadAllBytes(_data.Full("green/r3.png")), red = File.ReadAllBytes(_data.Full("red/r3.png"));
+        _cleaner.Apply([CleaningChange.Delete("green/r3.png"), CleaningChange.Relabel("red/r3.png", "green")]);
+        Assert.Equal(red, File.ReadAllBytes(_data.Full("green/r3.png")));
+
+        _cleaner.Undo();
+
+        Assert.Equal(green, File.ReadAllBytes(_data.Full("green/r3.png")));
+        Assert.Equal(red, File.ReadAllBytes(_data.Full("red/r3.png")));
+    }
+
+    [Fact]
+    public void Undo_never_takes_a_file_from_outside_the_data_named_in_a_tampered_journal()
+    {
+        _cleaner.Apply([CleaningChange.Delete("red/r2.png")]);
+        string outside = Path.Combine(Path.GetDirectoryName(_data.Data)!, "outside.png");
+        File.Copy(_data.Full("red/r3.png"), outside, overwrite: true);
+        File.WriteAllText(_cleaner.JournalPath, File.ReadAllText(_cleaner.JournalPath).Replace(".kodiak-trash/red/r2.png", "../outside.png"));
+
+        Assert.Throws<CleaningRefusedException>(() => _cleaner.Undo());
+
+        Assert.True(File.Exists(outside));
+        Assert.False(File.Exists(_data.Full("red/r2.png")));
+    }
+
     [Theory]
     [InlineData("../colours.kodiak")]
     [InlineData("red/../../colours.kodiak")]
