@@ -172,7 +172,11 @@ public sealed class DataCleaner
             throw new CleaningRefusedException($"'{file}' is not in a class folder.");
         if (Path.GetFileName(current) == label)
             throw new CleaningRefusedException($"'{file}' is already labelled '{label}'.");
-        return Path.Combine(Path.GetDirectoryName(current)!, label);
+        string target = Path.Combine(Path.GetDirectoryName(current)!, label);
+        // A misspelt class must not quietly become a new one: new classes are made by making their folder.
+        if (!Directory.Exists(target))
+            throw new CleaningRefusedException($"There is no class '{label}' beside '{Path.GetFileName(current)}' (make the folder first to add a class).");
+        return target;
     }
 
     // The journal line is written before the move, so a crash in between never leaves a move without a record;

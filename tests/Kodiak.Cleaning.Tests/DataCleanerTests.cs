@@ -67,8 +67,9 @@ public sealed class DataCleanerTests : IDisposable
         var before = _data.Snapshot();
 
         _cleaner.Apply([CleaningChange.Delete(PlantedData.CopiedAcrossClasses), CleaningChange.Relabel(PlantedData.WrongClass, "red")]);
+        Directory.CreateDirectory(_data.Full("purple"));
         _cleaner.Apply([CleaningChange.Delete(PlantedData.LeakValid), CleaningChange.Relabel("blue/b2.png", "purple")]);
-        Assert.True(Directory.Exists(_data.Full("purple")));
+        Assert.True(File.Exists(_data.Full("purple/b2.png")));
         var undone = _cleaner.Undo();
 
         Assert.Equal(["blue/b2.png", PlantedData.LeakValid], undone.Select(e => e.To));
@@ -146,6 +147,7 @@ public sealed class DataCleanerTests : IDisposable
     [InlineData("red/r1.png", "blue/../green")]
     [InlineData("red/r1.png", ".kodiak-trash")]
     [InlineData("red/r1.png", "red")]
+    [InlineData("red/r1.png", "grene")]
     [InlineData("red/missing.png", "blue")]
     public void Bad_relabels_are_refused_and_nothing_moves(string path, string label)
     {

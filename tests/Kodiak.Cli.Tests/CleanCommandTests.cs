@@ -103,6 +103,8 @@ public sealed class CleanCommandTests : IDisposable
     [InlineData("--all goes with --undo", "--delete", "red/r1.png", "--all")]
     [InlineData("--relabel takes PATH=CLASS, not 'red/r1.png'", "--relabel", "red/r1.png")]
     [InlineData("--top must be at least 1", "--undo", "--top", "0")]
+    [InlineData("--json goes with --list", "--undo", "--json")]
+    [InlineData("--kind goes with --list", "--delete", "red/r1.png", "--kind", "loss")]
     public async Task Wrong_usage_is_an_error_and_changes_nothing(string message, params string[] options)
     {
         var before = _data.Snapshot();

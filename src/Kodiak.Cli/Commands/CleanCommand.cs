@@ -30,11 +30,12 @@ internal static class CleanCommand
         var label = new Option<string?>("--class") { Description = "Loss ranking of this class only." };
         var split = new Option<string?>("--split") { Description = "Loss ranking of train or valid only." };
         split.AcceptOnlyFromAmong("train", "valid");
+        // Bounded below: every pair above it is kept, and a low value on a large folder would be millions of pairs.
         var similarity = new Option<double>("--similarity")
         {
-            Description = "Cosine similarity of features from which two images count as near-duplicates.",
+            Description = "Cosine similarity of features from which two images count as near-duplicates (0.8 to 1).",
             DefaultValueFactory = _ => Suspects.DefaultDuplicateSimilarity,
-        };
+        }.Must(v => v is >= 0.8 and <= 1, "must be between 0.8 and 1");
         var json = new Option<bool>("--json") { Description = "Print JSON: {kind: [suspects]}." };
         var delete = new Option<string[]>("--delete") { Description = "Move these images to DATA/.kodiak-trash/.", AllowMultipleArgumentsPerToken = true };
         var relabel = new Option<string[]>("--relabel") { Description = "Move images to another class folder: PATH=CLASS.", AllowMultipleArgumentsPerToken = true };
@@ -57,6 +58,9 @@ internal static class CleanCommand
                 result.AddError("--delete, --relabel and --undo need only the data folder: kodiak clean DATA ....");
             if (result.GetValue(all) && !result.GetValue(undo))
                 result.AddError("--all goes with --undo.");
+            if (!result.GetValue(list))
+                foreach (var listing in new Option[] { kind, top, label, split, similarity, json }.Where(o => result.GetResult(o) is { Implicit: false }))
+                    result.AddError($"{listing.Name} goes with --list.");
             if (result.GetValue(top) is < 1)
                 result.AddError("--top must be at least 1.");
             if (result.GetValue(relabel)?.FirstOrDefault(r => r.LastIndexOf('=') is <= 0 || r.EndsWith('=')) is { } bad)
