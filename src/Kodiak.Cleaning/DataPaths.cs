@@ -5,10 +5,8 @@ namespace Kodiak.Cleaning;
 /// <summary>Paths inside a data folder: relative forms and the check that a request stays inside it.</summary>
 internal static class DataPaths
 {
-    static readonly StringComparison FileSystemCase = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
     /// <summary>How this file system compares paths.</summary>
-    public static StringComparison Comparison => FileSystemCase;
+    public static StringComparison Comparison { get; } = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>Path sets that compare as this file system does.</summary>
     public static StringComparer Comparer { get; } = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
@@ -34,7 +32,7 @@ internal static class DataPaths
     }
 
     /// <summary>Two paths name the same file on this file system.</summary>
-    public static bool Same(string a, string b) => string.Equals(a, b, FileSystemCase);
+    public static bool Same(string a, string b) => string.Equals(a, b, Comparison);
 
     /// <summary><paramref name="path"/>, or the first of "name (2).ext", "name (3).ext"… that does not exist yet.</summary>
     public static string Free(string path)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Kodiak.Gathering;
 using Spectre.Console;
 
@@ -31,6 +33,15 @@ internal sealed class Terminal
 
     /// <summary>Standard error as plain text, for the parser's own messages.</summary>
     public TextWriter RawError { get; }
+
+    /// <summary>
+    /// JSON as the CLI writes it for people and scripts: indented, with NaN (an empty validation set, a diverged
+    /// run) written as "NaN" rather than failing.
+    /// </summary>
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>Writes <paramref name="value"/> to standard output as <see cref="Json"/>.</summary>
+    public void WriteJson<T>(T value) => Raw.WriteLine(JsonSerializer.Serialize(value, Json));
 
     /// <summary>Prints an error in the user's words, naming what was wrong.</summary>
     public void Fail(string message) => Error.MarkupLineInterpolated($"[red]error:[/] {message}");

@@ -66,36 +66,19 @@ public sealed class ModelBundle
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(writeWeights);
-        string full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            using var weights = new MemoryStream();
+            writeWeights(weights);
+            // ToArray, not GetBuffer: works even if the writer closed the stream, as TorchSharp's save does.
+            var hashes = new Dictionary<string, string>
             {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    using var weights = new MemoryStream();
-                    writeWeights(weights);
-                    // ToArray, not GetBuffer: works even if the writer closed the stream, as TorchSharp's save does.
-                    var hashes = new Dictionary<string, string>
-                    {
-                        [OnnxEntry] = Add(zip, OnnxEntry, onnxModel.Span),
-                        [WeightsEntry] = Add(zip, WeightsEntry, weights.ToArray()),
-                    };
-                    Add(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest with { Sha256 = hashes }, Json));
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            // Only our own temporary file: after the rename it no longer exists.
-            File.Delete(temporary);
-        }
+                [OnnxEntry] = Add(zip, OnnxEntry, onnxModel.Span),
+                [WeightsEntry] = Add(zip, WeightsEntry, weights.ToArray()),
+            };
+            Add(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest with { Sha256 = hashes }, Json));
+        });
     }
 
     /// <summary>Opens a bundle and checks its description; the model files are read (and verified) on demand.</summary>

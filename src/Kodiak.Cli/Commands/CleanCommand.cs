@@ -125,7 +125,7 @@ internal static class CleanCommand
             };
         if (options.Json)
         {
-            terminal.Raw.WriteLine(JsonSerializer.Serialize(sections.ToDictionary(s => s.Key, s => s.Value.Take(options.Top)), new JsonSerializerOptions { WriteIndented = true }));
+            terminal.WriteJson(sections.ToDictionary(s => s.Key, s => s.Value.Take(options.Top)));
             return;
         }
 

@@ -68,7 +68,7 @@ internal static class PredictCommand
         }
 
         if (json)
-            terminal.Raw.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            terminal.WriteJson(results);
         return failures == 0 ? 0 : 1;
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Kodiak.Training;
 using Kodiak.Vision;
 using Spectre.Console;
@@ -39,11 +38,9 @@ internal static class TrainCommand
     internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, bool Checkpoint, bool Resume)
     {
         /// <summary>What must be the same to resume a run: everything that shapes the data and the schedule.</summary>
-        public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr }, Indented);
+        public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr }, Terminal.Json);
     }
 
-    // NaN losses (an empty validation set, a diverged run) are written as "NaN" rather than failing the report.
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     internal static void Train(Terminal terminal, TrainSettings s, CancellationToken cancellation)
     {
@@ -125,6 +122,6 @@ internal static class TrainCommand
             classes = dls.Vocab,
             interrupted = learner.Recorder.Interrupted,
         };
-        File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(report, Indented));
+        File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(report, Terminal.Json));
     }
 }

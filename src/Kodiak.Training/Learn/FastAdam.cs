@@ -151,8 +151,8 @@ public sealed class FastAdam : IDisposable
     public void Dispose()
     {
         if (disposed) return;
+        ClearState();
         disposed = true;
-        ClearStates();
     }
 
     /// <summary>Every parameter's moments and step count, in group order (null before its first step): for checkpoints and the LR finder.</summary>
@@ -170,7 +170,7 @@ public sealed class FastAdam : IDisposable
         for (int i = 0; i < saved.Count; i++)
             if (saved[i] is { } m && (m.GradAvg.Length != parameters[i].numel() || m.SqrAvg.Length != parameters[i].numel()))
                 throw new InvalidDataException($"The saved optimiser state of parameter {i} does not fit its shape [{string.Join(", ", parameters[i].shape)}].");
-        ClearStates();
+        ClearState();
         using var scope = NewDisposeScope();
         for (int i = 0; i < saved.Count; i++)
             if (saved[i] is { } m)
@@ -183,17 +183,12 @@ public sealed class FastAdam : IDisposable
             }
     }
 
+    private IEnumerable<Parameter> AllParameters() => groups.SelectMany(g => g.Decay.Concat(g.NoDecay));
+
     /// <summary>Forgets every parameter's moments and step count (fastai's <c>clear_state</c>).</summary>
     public void ClearState()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        ClearStates();
-    }
-
-    private IEnumerable<Parameter> AllParameters() => groups.SelectMany(g => g.Decay.Concat(g.NoDecay));
-
-    private void ClearStates()
-    {
         foreach (var s in states.Values)
         {
             s.GradAvg.Dispose();

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Kodiak.Vision;
 using static TorchSharp.torch;
 
 namespace Kodiak.Training;
@@ -33,35 +34,25 @@ public sealed partial class Learner
             _position.Fit, _position.EpochsDone, _dataEpoch, _lossAverage, _lossCount,
             Convert.ToBase64String(randomState.bytes.ToArray()),
             [.. Recorder.Losses], [.. Recorder.SmoothLosses], [.. Recorder.LearningRates], [.. Recorder.Epochs.Select(SavedEpoch.From)]);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var writer = new BinaryWriter(File.Create(temporary)))
+            using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
+            writer.Write(CheckpointMagic);
+            writer.Write(CheckpointVersion);
+            writer.Write(JsonSerializer.Serialize(state, CheckpointJson));
+            var moments = _optimizer.SaveState();
+            writer.Write(moments.Count);
+            foreach (var m in moments)
             {
-                writer.Write(CheckpointMagic);
-                writer.Write(CheckpointVersion);
-                writer.Write(JsonSerializer.Serialize(state, CheckpointJson));
-                var moments = _optimizer.SaveState();
-                writer.Write(moments.Count);
-                foreach (var m in moments)
-                {
-                    writer.Write(m is not null);
-                    if (m is null) continue;
-                    writer.Write(m.Step);
-                    writer.Write(m.GradAvg.Length);
-                    foreach (float v in m.GradAvg) writer.Write(v);
-                    foreach (float v in m.SqrAvg) writer.Write(v);
-                }
-                Model.save(writer);
+                writer.Write(m is not null);
+                if (m is null) continue;
+                writer.Write(m.Step);
+                writer.Write(m.GradAvg.Length);
+                foreach (float v in m.GradAvg) writer.Write(v);
+                foreach (float v in m.SqrAvg) writer.Write(v);
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+            Model.save(writer);
+        });
     }
 
     /// <summary>
