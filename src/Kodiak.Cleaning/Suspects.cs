@@ -20,13 +20,22 @@ public sealed class Suspects
 
     readonly float[][] _features;
 
-    Suspects(string dataFolder, IReadOnlyList<string> classes, IReadOnlyList<ScoredImage> images, float[][] features)
+    /// <summary>Images moved into Kodiak's bookkeeping (the trash), by where they are now, so that an undo brings back their scores.</summary>
+    readonly IReadOnlyDictionary<string, Scored> _aside;
+
+    Suspects(string dataFolder, IReadOnlyList<string> classes, IEnumerable<Scored> images, IReadOnlyDictionary<string, Scored> aside)
     {
         DataFolder = dataFolder;
         Classes = classes;
-        Images = images;
-        _features = features;
+        // Ordinal by relative path, as ImageFiles.Get lists them: Duplicates ranks ties by this order.
+        var ordered = images.OrderBy(s => s.Image.RelativePath, StringComparer.Ordinal).ToList();
+        Images = [.. ordered.Select(s => s.Image)];
+        _features = [.. ordered.Select(s => s.Features)];
+        _aside = aside;
     }
+
+    /// <summary>An image's scores and its normalised features.</summary>
+    readonly record struct Scored(ScoredImage Image, float[] Features);
 
     /// <summary>The data folder.</summary>
     public string DataFolder { get; }
@@ -54,24 +63,48 @@ public sealed class Suspects
         ArgumentNullException.ThrowIfNull(predictor);
         if (predictor.FeatureCount == 0)
             throw new InvalidDataException($"'{predictor.Path}' has no features output to compare images with; train and export the model again with this Kodiak.");
-        var files = ImageFiles.Get(dataFolder);
-        var classes = predictor.Classes;
-        var valid = predictor.Manifest.Training.ValidItems?.ToHashSet(StringComparer.Ordinal);
-        var labels = files.Select(file => Label(file, classes)).ToList();
-        var results = predictor.PredictWithFeatures([.. files.Select(file => (ImageSource)file)]);
-        var images = new ScoredImage[files.Count];
-        var features = new float[files.Count][];
-        for (int i = 0; i < files.Count; i++)
+        return new Suspects(dataFolder, predictor.Classes, Score(predictor, dataFolder, ImageFiles.Get(dataFolder)), new Dictionary<string, Scored>());
+    }
+
+    /// <summary>
+    /// The suspects after <paramref name="moves"/> (as <see cref="DataCleaner"/> journals them), without scoring again
+    /// the images the model has already seen: a relabelled image keeps its prediction and split and takes its new
+    /// folder as label (its loss follows), a deleted one leaves, and one that comes back from the trash returns with
+    /// its scores. Only a file this set never scored (moved by something else meanwhile) goes through the model.
+    /// </summary>
+    /// <param name="moves">The moves, in the order they happened; paths relative to the data folder.</param>
+    /// <param name="predictor">The model that scored this set, for files it has not seen.</param>
+    /// <exception cref="InvalidDataException">A file moved into a folder that is not one of the model's classes.</exception>
+    /// <exception cref="ImageDecodeException">A file never scored before cannot be read.</exception>
+    public Suspects Moved(IEnumerable<JournalEntry> moves, Predictor predictor)
+    {
+        ArgumentNullException.ThrowIfNull(moves);
+        ArgumentNullException.ThrowIfNull(predictor);
+        var images = new Dictionary<string, Scored>(StringComparer.Ordinal);
+        for (int i = 0; i < Images.Count; i++)
+            images[Images[i].RelativePath] = new Scored(Images[i], _features[i]);
+        var aside = new Dictionary<string, Scored>(_aside, StringComparer.Ordinal);
+        var unseen = new List<string>();
+        foreach (var move in moves)
         {
-            string relative = DataPaths.Relative(dataFolder, files[i]);
-            var split = valid is null ? DataSplit.Unknown : valid.Contains(relative) ? DataSplit.Valid : DataSplit.Train;
-            var prediction = results[i].Prediction;
-            double p = prediction.Probabilities[IndexOf(classes, labels[i])];
-            images[i] = new ScoredImage(files[i], relative, labels[i], split, prediction.Label, prediction.Probabilities, -Math.Log(Math.Max(p, 1e-12)));
-            features[i] = Normalized(results[i].Features);
+            if (images.Remove(move.From, out var scored) || aside.Remove(move.From, out scored))
+            {
+                if (InBookkeeping(move.To))
+                    aside[move.To] = scored;
+                else
+                    images[move.To] = Relabelled(scored, move.To);
+            }
+            else
+            {
+                unseen.Remove(move.From);
+                if (!InBookkeeping(move.To))
+                    unseen.Add(move.To);
+            }
         }
 
-        return new Suspects(dataFolder, classes, images, features);
+        foreach (var scored in Score(predictor, DataFolder, [.. unseen.Select(Full)]))
+            images[scored.Image.RelativePath] = scored;
+        return new Suspects(DataFolder, Classes, images.Values, aside);
     }
 
     /// <summary>fastai's top losses: the images the model finds least like their label, highest loss first.</summary>
@@ -109,24 +142,64 @@ public sealed class Suspects
     /// <summary>
     /// Pairs of images whose features have a cosine similarity of at least <paramref name="minSimilarity"/>: within a
     /// class, across classes (<see cref="DuplicatePair.AcrossClasses"/>) and across train and valid
-    /// (<see cref="DuplicatePair.AcrossSplits"/>). Most similar first.
+    /// (<see cref="DuplicatePair.AcrossSplits"/>). Most similar first; ties in file order.
     /// </summary>
     /// <param name="minSimilarity">The similarity threshold, in [−1, 1].</param>
-    public IReadOnlyList<DuplicatePair> Duplicates(double minSimilarity = DefaultDuplicateSimilarity)
+    /// <param name="top">
+    /// How many of the most similar pairs to keep. Only that many are held while the pairs are compared, so memory does
+    /// not grow with the folder (every pair above a low threshold in a large folder would be millions).
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is less than 1.</exception>
+    public DuplicatePairs Duplicates(double minSimilarity = DefaultDuplicateSimilarity, int top = int.MaxValue)
     {
-        var pairs = new List<DuplicatePair>[Images.Count];
-        Parallel.For(0, Images.Count, i =>
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        var kept = new List<Pair>();
+        long total = 0;
+        var gate = new Lock();
+        Parallel.For(0, Images.Count, () => (Best: new PriorityQueue<Pair, Pair>(Pair.WorstFirst), Count: 0L), (i, _, local) =>
         {
-            pairs[i] = [];
             for (int j = i + 1; j < Images.Count; j++)
             {
                 double similarity = Dot(_features[i], _features[j]);
-                if (similarity >= minSimilarity)
-                    pairs[i].Add(new DuplicatePair(Images[i], Images[j], Math.Min(similarity, 1)));
+                if (similarity < minSimilarity)
+                    continue;
+                local.Count++;
+                var pair = new Pair(i, j, Math.Min(similarity, 1));
+                if (local.Best.Count < top)
+                    local.Best.Enqueue(pair, pair);
+                else if (Pair.Ranking.Compare(pair, local.Best.Peek()) < 0)
+                    local.Best.DequeueEnqueue(pair, pair);
+            }
+
+            return local;
+        }, local =>
+        {
+            lock (gate)
+            {
+                kept.AddRange(local.Best.UnorderedItems.Select(p => p.Element));
+                total += local.Count;
             }
         });
-        return [.. pairs.SelectMany(p => p).OrderByDescending(p => p.Similarity)
-            .ThenBy(p => p.First.RelativePath, StringComparer.Ordinal).ThenBy(p => p.Second.RelativePath, StringComparer.Ordinal)];
+        kept.Sort(Pair.Ranking);
+        return new DuplicatePairs([.. kept.Take(top).Select(p => new DuplicatePair(Images[p.First], Images[p.Second], p.Similarity))], total);
+    }
+
+    /// <summary>The cosine similarity of two images' features, by their index in <see cref="Images"/>.</summary>
+    internal double Similarity(int first, int second) => Dot(_features[first], _features[second]);
+
+    /// <summary>
+    /// Two images by index in <see cref="Images"/> (<see cref="First"/> &lt; <see cref="Second"/>). Images are in
+    /// ordinal path order, so ranking by similarity, then indices, is ranking by similarity, then paths.
+    /// </summary>
+    readonly record struct Pair(int First, int Second, double Similarity)
+    {
+        /// <summary>Most similar first, then the first image's path, then the second's.</summary>
+        public static IComparer<Pair> Ranking { get; } = Comparer<Pair>.Create((a, b) =>
+            b.Similarity.CompareTo(a.Similarity) is not 0 and var bySimilarity ? bySimilarity
+            : a.First != b.First ? a.First.CompareTo(b.First) : a.Second.CompareTo(b.Second));
+
+        /// <summary>The reverse of <see cref="Ranking"/>: a min-heap with it has the pair to drop first at its root.</summary>
+        public static IComparer<Pair> WorstFirst { get; } = Comparer<Pair>.Create((a, b) => Ranking.Compare(b, a));
     }
 
     /// <summary>Every image with its cosine distance to the nearest class centroid of features, farthest first.</summary>
@@ -153,6 +226,44 @@ public sealed class Suspects
             })
             .OrderByDescending(o => o.Distance).ThenBy(o => o.Image.RelativePath, StringComparer.Ordinal)];
     }
+
+    /// <summary>Scores <paramref name="files"/> (inside <paramref name="dataFolder"/>) with the model.</summary>
+    static IEnumerable<Scored> Score(Predictor predictor, string dataFolder, IReadOnlyList<string> files)
+    {
+        var classes = predictor.Classes;
+        var valid = predictor.Manifest.Training.ValidItems?.ToHashSet(StringComparer.Ordinal);
+        var labels = files.Select(file => Label(file, classes)).ToList();
+        var results = predictor.PredictWithFeatures([.. files.Select(file => (ImageSource)file)]);
+        for (int i = 0; i < files.Count; i++)
+        {
+            string relative = DataPaths.Relative(dataFolder, files[i]);
+            var split = valid is null ? DataSplit.Unknown : valid.Contains(relative) ? DataSplit.Valid : DataSplit.Train;
+            var prediction = results[i].Prediction;
+            yield return new Scored(
+                new ScoredImage(files[i], relative, labels[i], split, prediction.Label, prediction.Probabilities, Loss(prediction.Probabilities, classes, labels[i])),
+                Normalized(results[i].Features));
+        }
+    }
+
+    /// <summary>An image moved to <paramref name="relative"/>: labelled by its new folder, its prediction and split kept.</summary>
+    Scored Relabelled(Scored scored, string relative)
+    {
+        string path = Full(relative);
+        string label = Label(path, Classes);
+        return scored with
+        {
+            Image = scored.Image with { Path = path, RelativePath = relative, Label = label, Loss = Loss(scored.Image.Probabilities, Classes, label) },
+        };
+    }
+
+    string Full(string relative) => Path.Combine(DataFolder, relative.Replace('/', Path.DirectorySeparatorChar));
+
+    static bool InBookkeeping(string relative) =>
+        relative.Split('/').Any(part => part.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal));
+
+    /// <summary>Cross-entropy loss of <paramref name="label"/>: −ln p(label).</summary>
+    static double Loss(IReadOnlyList<float> probabilities, IReadOnlyList<string> classes, string label) =>
+        -Math.Log(Math.Max(probabilities[IndexOf(classes, label)], 1e-12));
 
     static string Label(string file, IReadOnlyList<string> classes)
     {

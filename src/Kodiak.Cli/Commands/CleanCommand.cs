@@ -30,7 +30,7 @@ internal static class CleanCommand
         var label = new Option<string?>("--class") { Description = "Loss ranking of this class only." };
         var split = new Option<string?>("--split") { Description = "Loss ranking of train or valid only." };
         split.AcceptOnlyFromAmong("train", "valid");
-        // Bounded below: every pair above it is kept, and a low value on a large folder would be millions of pairs.
+        // Bounded below: a low value on a large folder counts millions of pairs, which say nothing about duplicates.
         var similarity = new Option<double>("--similarity")
         {
             Description = "Cosine similarity of features from which two images count as near-duplicates (0.8 to 1).",
@@ -111,31 +111,35 @@ internal static class CleanCommand
         if (options.Label is not null && !suspects.Classes.Contains(options.Label))
             throw new InvalidDataException($"--class '{options.Label}' is not one of the model's classes ({string.Join(", ", suspects.Classes)}).");
         DataSplit? split = options.Split is null ? null : Enum.Parse<DataSplit>(options.Split, ignoreCase: true);
-        var sections = new Dictionary<string, List<object>>();
+        var sections = new Dictionary<string, (long Total, IEnumerable<object> Items)>();
         foreach (string kind in Kinds.Where(options.Kinds.Contains))
             sections[kind] = kind switch
             {
-                "loss" => [.. suspects.Loss(options.Label, split).Select(i => new { image = Image(i) })],
-                "mislabeled" => [.. suspects.Mislabeled().Select(m => new { image = Image(m.Image), likely = m.LikelyClass, margin = Round(m.Margin) })],
-                "duplicates" => [.. suspects.Duplicates(options.Similarity).Select(d => new
+                "loss" => Section(suspects.Loss(options.Label, split), i => new { image = Image(i) }),
+                "mislabeled" => Section(suspects.Mislabeled(), m => new { image = Image(m.Image), likely = m.LikelyClass, margin = Round(m.Margin) }),
+                "duplicates" => Section(suspects.Duplicates(options.Similarity, options.Top), d => new
                 {
                     first = Image(d.First), second = Image(d.Second), similarity = Round(d.Similarity), acrossClasses = d.AcrossClasses, acrossSplits = d.AcrossSplits,
-                })],
-                _ => [.. suspects.Outliers().Select(o => new { image = Image(o.Image), nearest = o.NearestClass, distance = Round(o.Distance) })],
+                }),
+                _ => Section(suspects.Outliers(), o => new { image = Image(o.Image), nearest = o.NearestClass, distance = Round(o.Distance) }),
             };
         if (options.Json)
         {
-            terminal.WriteJson(sections.ToDictionary(s => s.Key, s => s.Value.Take(options.Top)));
+            terminal.WriteJson(sections.ToDictionary(s => s.Key, s => s.Value.Items.Take(options.Top)));
             return;
         }
 
-        foreach (var (kind, items) in sections)
+        foreach (var (kind, (total, items)) in sections)
         {
-            terminal.Raw.WriteLine($"# {kind}: {Math.Min(options.Top, items.Count)} of {items.Count}");
+            terminal.Raw.WriteLine($"# {kind}: {Math.Min(options.Top, total)} of {total}");
             foreach (var item in items.Take(options.Top))
                 terminal.Raw.WriteLine(Line(JsonSerializer.SerializeToElement(item)));
         }
     }
+
+    /// <summary>A kind's suspects as printed, with how many there are in all (duplicates keep only the top pairs but count them all).</summary>
+    static (long Total, IEnumerable<object> Items) Section<T>(IReadOnlyList<T> suspects, Func<T, object> view) =>
+        (suspects is DuplicatePairs pairs ? pairs.Total : suspects.Count, suspects.Select(view));
 
     static object Image(ScoredImage image) => new
     {
