@@ -1,6 +1,5 @@
 using Kodiak.Inference;
 using Kodiak.Vision;
-using Microsoft.Extensions.FileProviders;
 
 namespace Kodiak.Server;
 
@@ -46,9 +45,7 @@ public static class KodiakServer
     static void AddKodiak(this WebApplicationBuilder builder, ServeOptions options)
     {
         options.Validate();
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-            builder.WebHost.UseUrls(DefaultUrl);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.UseKodiakDefaults();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
 
         var predictor = Predictor.Load(options.Model, new PredictorOptions
@@ -61,22 +58,12 @@ public static class KodiakServer
         builder.Services.AddSingleton(services => new PredictionBatcher(
             services.GetRequiredService<ServedModel>().Predictor.PredictBatch, options.MaxBatchSize, options.MaxBatchWait, options.QueueCapacity));
         builder.Services.AddHostedService(services => services.GetRequiredService<PredictionBatcher>());
-        builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
     }
 
     static void MapKodiak(this WebApplication app)
     {
-        app.Use(async (context, next) =>
-        {
-            context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:";
-            await next(context);
-        });
-        var page = new EmbeddedFileProvider(typeof(KodiakServer).Assembly, "wwwroot");
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
-        app.MapOpenApi();
+        app.UseSecurityHeaders();
+        app.UsePage("index.html", "kodiak.js", "app.js", "app.css");
         app.MapPredictApi();
     }
 }

@@ -75,7 +75,8 @@ public sealed partial class BrowserTests(ServerFixture server, ITestOutputHelper
         await Expect(page.Locator("#result")).ToBeHiddenAsync();
     }
 
-    static Task<IBrowser> Launch(IPlaywright playwright)
+    /// <summary>Debian's Chromium, headless, for any browser test.</summary>
+    internal static Task<IBrowser> Launch(IPlaywright playwright)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run installs it).");
         return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

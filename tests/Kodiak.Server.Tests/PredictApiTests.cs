@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Kodiak.Testing;
 using Kodiak.Vision;
+using static Kodiak.Server.Tests.Answers;
 
 namespace Kodiak.Server.Tests;
 
@@ -208,7 +209,7 @@ public sealed class PredictApiTests(ServerFixture server)
     [Fact]
     public async Task The_model_endpoint_gives_classes_input_size_training_metrics_and_limits()
     {
-        var model = await GetJson("/api/model");
+        var model = await Client.GetJson("/api/model");
 
         Assert.Equal(["animals", "food", "vehicles"], model.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(32, model.GetProperty("input").GetProperty("width").GetInt32());
@@ -233,7 +234,7 @@ public sealed class PredictApiTests(ServerFixture server)
     [Fact]
     public async Task The_OpenAPI_document_describes_predict_and_model()
     {
-        var paths = (await GetJson("/openapi/v1.json")).GetProperty("paths");
+        var paths = (await Client.GetJson("/openapi/v1.json")).GetProperty("paths");
 
         var predict = paths.GetProperty("/api/predict").GetProperty("post");
         Assert.True(predict.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _));
@@ -254,6 +255,8 @@ public sealed class PredictApiTests(ServerFixture server)
         Assert.Contains("""<meta name="viewport" content="width=device-width, initial-scale=1">""", html);
         using var script = await Client.GetAsync("/app.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        using var cleaner = await Client.GetAsync("/cleaner.html");
+        Assert.Equal(HttpStatusCode.NotFound, cleaner.StatusCode);
     }
 
     static MultipartFormDataContent Form(byte[] image) => new() { { new ByteArrayContent(image), "file", "upload.jpg" } };
@@ -267,23 +270,6 @@ public sealed class PredictApiTests(ServerFixture server)
 
     static HttpRequestMessage ExpectingContinue(HttpContent content) =>
         new(HttpMethod.Post, "/api/predict") { Content = content, Headers = { ExpectContinue = true } };
-
-    async Task<JsonElement> GetJson(string path)
-    {
-        using var response = await Client.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await Json(response);
-    }
-
-    static async Task<JsonElement> Json(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-
-    static async Task AssertProblem(HttpResponseMessage response, HttpStatusCode status, string detail)
-    {
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(detail, JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString());
-    }
 
     /// <summary>Hides its length, so the client streams the body in chunks without a Content-Length.</summary>
     sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)

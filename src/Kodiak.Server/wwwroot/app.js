@@ -1,6 +1,5 @@
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 let maxUploadBytes = Infinity;
 
 async function loadModel() {
@@ -18,20 +17,6 @@ async function loadModel() {
   } catch (e) {
     showError(`The model could not be loaded: ${e.message}`);
   }
-}
-
-async function describeError(response) {
-  try {
-    const problem = await response.json();
-    return problem.detail || problem.title || `${response.status} ${response.statusText}`;
-  } catch {
-    return `${response.status} ${response.statusText}`;
-  }
-}
-
-function showError(message) {
-  $("error").textContent = message;
-  $("error").hidden = false;
 }
 
 async function classify(file) {
@@ -56,7 +41,7 @@ async function classify(file) {
     show(await response.json());
   } catch (e) {
     $("result").hidden = true;
-    showError(e.message === "Failed to fetch" ? "The server cannot be reached." : e.message);
+    showError(errorText(e));
   } finally {
     $("result").classList.remove("busy");
   }

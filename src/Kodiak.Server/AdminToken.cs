@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Kodiak.Server;
+
+/// <summary>
+/// The cleaner's admin token: it can move every image of the data folder, so off loopback the page and API answer
+/// only a request that carries the token (once in the address, then as a cookie, or as a bearer token).
+/// </summary>
+internal sealed class AdminToken
+{
+    /// <summary>The query parameter that carries the token in the address printed at start.</summary>
+    public const string QueryName = "token";
+
+    /// <summary>The cookie the page keeps the token in once it has been given.</summary>
+    public const string CookieName = "kodiak-token";
+
+    readonly bool _given;
+    readonly Func<ICollection<string>> _addresses;
+
+    /// <param name="token">The token to ask for always; null: a random one, asked for only off loopback.</param>
+    /// <param name="addresses">Where the app listens (known once it has started).</param>
+    public AdminToken(string? token, Func<ICollection<string>> addresses)
+    {
+        _given = token is not null;
+        Value = token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _addresses = addresses;
+    }
+
+    /// <summary>The token.</summary>
+    public string Value { get; }
+
+    /// <summary>
+    /// Whether requests must carry the token: when it was given, or unless every address the app listens on is a
+    /// loopback one (before the app has started there are none, and the answer is yes).
+    /// </summary>
+    public bool Required => _given || _addresses() is not { Count: > 0 } addresses || !addresses.All(IsLoopback);
+
+    /// <summary>Whether <paramref name="url"/> (as Kestrel lists it) listens on a loopback address only.</summary>
+    public static bool IsLoopback(string url)
+    {
+        string host = BindingAddress.Parse(url).Host;
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+               || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>Whether <paramref name="given"/> is the token, compared in constant time.</summary>
+    public bool Matches(string? given) =>
+        given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(Value));
+}
+
+/// <summary>The middleware that asks for the <see cref="AdminToken"/>.</summary>
+internal static class AdminTokenMiddleware
+{
+    /// <summary>
+    /// Off loopback, answers 401 to any request (but <c>/healthz</c>) without the token. The token in the address
+    /// (<c>?token=…</c>) sets a cookie (HTTP only, same site) and, for a GET, redirects to the same address without
+    /// it, so that it does not stay in the address bar; the cookie or an <c>Authorization: Bearer</c> header then admits.
+    /// </summary>
+    public static void UseAdminToken(this WebApplication app)
+    {
+        var token = app.Services.GetRequiredService<AdminToken>();
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if (!token.Required || request.Path == "/healthz")
+            {
+                await next(context);
+                return;
+            }
+
+            if (token.Matches(request.Query[AdminToken.QueryName]))
+            {
+                context.Response.Cookies.Append(AdminToken.CookieName, token.Value, new CookieOptions
+                {
+                    HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = request.IsHttps, Path = "/", IsEssential = true,
+                });
+                if (HttpMethods.IsGet(request.Method))
+                {
+                    context.Response.Redirect(request.PathBase + request.Path + QueryString.Create(request.Query.Where(q => q.Key != AdminToken.QueryName)));
+                    return;
+                }
+            }
+            else if (!token.Matches(request.Cookies[AdminToken.CookieName]) && !token.Matches(Bearer(request)))
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await TypedResults.Problem(
+                    "This cleaner listens beyond this machine, so it needs its admin token: open the address it printed at start " +
+                    $"(…/?{AdminToken.QueryName}=…), or send the header 'Authorization: Bearer TOKEN'.",
+                    statusCode: StatusCodes.Status401Unauthorized, title: "Admin token needed.").ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+    }
+
+    static string? Bearer(HttpRequest request) =>
+        AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
+        && header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ? header.Parameter : null;
+
+    /// <summary>The addresses the app's server listens on, once started.</summary>
+    public static ICollection<string> Addresses(IServiceProvider services) =>
+        services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+}

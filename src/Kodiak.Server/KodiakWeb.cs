@@ -1,0 +1,51 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Primitives;
+
+namespace Kodiak.Server;
+
+/// <summary>What Kodiak's web apps (the prediction app and the cleaner) share: address, logging, headers and the embedded page.</summary>
+internal static class KodiakWeb
+{
+    /// <summary>Listens on <see cref="KodiakServer.DefaultUrl"/> unless <c>--urls</c> says otherwise; quiet framework logs; problem details; OpenAPI.</summary>
+    public static void UseKodiakDefaults(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            builder.WebHost.UseUrls(KodiakServer.DefaultUrl);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+    }
+
+    /// <summary>Headers on every answer: no content sniffing, and the page may load only its own scripts and styles.</summary>
+    public static void UseSecurityHeaders(this WebApplication app) =>
+        app.Use(async (context, next) =>
+        {
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:";
+            await next(context);
+        });
+
+    /// <summary>Serves the named files of the embedded <c>wwwroot</c> (and no others), the first of them at <c>/</c>.</summary>
+    /// <param name="app">The app.</param>
+    /// <param name="files">The page's files, its HTML first.</param>
+    public static void UsePage(this WebApplication app, params string[] files)
+    {
+        var page = new PageFiles(new EmbeddedFileProvider(typeof(KodiakWeb).Assembly, "wwwroot"), files);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page, DefaultFileNames = [files[0]] });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
+        app.MapOpenApi();
+    }
+
+    /// <summary>Only the named files of a folder, so that each app serves its own page and not the other's.</summary>
+    sealed class PageFiles(IFileProvider files, IReadOnlyCollection<string> names) : IFileProvider
+    {
+        public IFileInfo GetFileInfo(string subpath) =>
+            names.Contains(subpath.TrimStart('/')) ? files.GetFileInfo(subpath) : new NotFoundFileInfo(subpath);
+
+        // Only the root folder exists: the default-file middleware looks for it before asking for the page.
+        public IDirectoryContents GetDirectoryContents(string subpath) =>
+            subpath.Trim('/').Length == 0 ? files.GetDirectoryContents(subpath) : NotFoundDirectoryContents.Singleton;
+
+        public IChangeToken Watch(string filter) => NullChangeToken.Singleton;
+    }
+}
