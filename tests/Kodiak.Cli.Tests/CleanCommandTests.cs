@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kodiak.Cleaning;
 using Kodiak.Testing;
+using static Kodiak.Cli.Tests.Listening;
 
 namespace Kodiak.Cli.Tests;
 
@@ -97,23 +98,72 @@ public sealed class CleanCommandTests : IDisposable
         Assert.Contains("broken.png", error.ReplaceLineEndings(""));
     }
 
+    [Fact]
+    public async Task Without_a_mode_it_serves_the_cleaner_page_at_its_url_until_stopped()
+    {
+        string url = $"http://127.0.0.1:{FreePort()}";
+        using var stop = new CancellationTokenSource();
+        var serving = CliRunner.RunAsync(["clean", _data.Bundle, _data.Data, "--urls", url], stop.Token);
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+
+        await WaitUntilUp(client, serving);
+        using var outliers = await client.GetAsync("/api/suspects/outliers?top=1");
+        using var page = await client.GetAsync("/");
+        stop.Cancel();
+        var (code, output, error) = await serving;
+
+        Assert.True(code == 0, error);
+        var first = JsonDocument.Parse(await outliers.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0];
+        Assert.Equal(PlantedData.Outlier, first.GetProperty("image").GetProperty("path").GetString());
+        Assert.Contains("<title>Kodiak cleaner</title>", await page.Content.ReadAsStringAsync());
+        Assert.Contains($"Scoring the images of {_data.Data}", output);
+        Assert.Contains("(22 images: red, green, blue)", output);
+        Assert.Contains($"Open {url}/ in a browser", output);
+        Assert.DoesNotContain("token", output);
+    }
+
+    [Fact]
+    public async Task Serving_with_a_missing_model_is_a_clear_error()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("clean", Path.Combine(_data.Data, "..", "nothing-here.kodiak"), _data.Data, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("nothing-here.kodiak", error.ReplaceLineEndings(""));
+    }
+
     [Theory]
+    [InlineData("The cleaner page needs the model and the data folder: kodiak clean MODEL.kodiak DATA")]
+    [InlineData("The cleaner page needs the model and the data folder", "--urls", "http://127.0.0.1:0")]
+    [InlineData("--urls goes with the cleaner page", "--undo", "--urls", "http://127.0.0.1:0")]
+    [InlineData("--urls goes with the cleaner page", "--delete", "red/r1.png", "--urls", "http://127.0.0.1:0")]
+    [InlineData("--similarity goes with --list or the cleaner page", "--undo", "--similarity", "0.9")]
     [InlineData("--list needs the model and the data folder", "--list")]
-    [InlineData("Use one of --list, --delete/--relabel, --undo", "--undo", "--list")]
+    [InlineData("Use one of --list, --delete/--relabel, --undo, or none of them to serve the cleaner page", "--undo", "--list")]
     [InlineData("--all goes with --undo", "--delete", "red/r1.png", "--all")]
     [InlineData("--relabel takes PATH=CLASS, not 'red/r1.png'", "--relabel", "red/r1.png")]
     [InlineData("--top must be at least 1", "--undo", "--top", "0")]
     [InlineData("--json goes with --list", "--undo", "--json")]
     [InlineData("--kind goes with --list", "--delete", "red/r1.png", "--kind", "loss")]
-    public async Task Wrong_usage_is_an_error_and_changes_nothing(string message, params string[] options)
+    public async Task Wrong_usage_is_an_error_and_changes_nothing_nor_serves(string message, params string[] options)
     {
         var before = _data.Snapshot();
+        // Only a guard: a page served anyway is stopped, and the test fails on its exit code.
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
 
-        var (code, _, error) = await CliRunner.RunAsync(["clean", _data.Data, .. options]);
+        var (code, _, error) = await CliRunner.RunAsync(["clean", _data.Data, .. options], guard.Token);
 
         Assert.NotEqual(0, code);
         Assert.Contains(message, error);
         Assert.Equal(before.Keys.Order(), _data.Snapshot().Keys.Order());
+    }
+
+    [Fact]
+    public async Task Urls_with_list_is_an_error()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("clean", _data.Bundle, _data.Data, "--list", "--urls", "http://127.0.0.1:0");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--urls goes with the cleaner page (kodiak clean MODEL.kodiak DATA), not with --list", error);
     }
 
     static string File(JsonElement suspect) => suspect.GetProperty("image").GetProperty("file").GetString()!;

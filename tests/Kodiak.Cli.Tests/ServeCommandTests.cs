@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using static Kodiak.Cli.Tests.Listening;
 
 namespace Kodiak.Cli.Tests;
 
@@ -69,35 +70,5 @@ public sealed class ServeCommandTests(TrainedSampleFixture fixture)
 
         Assert.NotEqual(0, code);
         Assert.Contains("--max-upload-mb must be at least one byte (0.000001) and under 2048", error);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    static async Task WaitUntilUp(HttpClient client, Task serving)
-    {
-        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(60); waited += TimeSpan.FromMilliseconds(100))
-        {
-            if (serving.IsCompleted)
-                Assert.Fail($"kodiak serve ended early: {await (Task<(int, string, string)>)serving}");
-            try
-            {
-                using var health = await client.GetAsync("/healthz");
-                if (health.IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("kodiak serve did not answer /healthz within 60 s.");
     }
 }

@@ -3,14 +3,16 @@ using System.Globalization;
 using System.Text.Json;
 using Kodiak.Cleaning;
 using Kodiak.Inference;
+using Kodiak.Server;
 using Kodiak.Vision;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;
 
 /// <summary>
-/// <c>kodiak clean MODEL.kodiak DATA --list</c>: the images a trained model finds suspect; <c>kodiak clean DATA
-/// --delete PATH... --relabel PATH=CLASS...</c> and <c>--undo [--all]</c>: undoable changes through the journal.
+/// <c>kodiak clean MODEL.kodiak DATA</c>: the cleaner page in the browser; <c>--list</c>: the images a trained model
+/// finds suspect, in the terminal; <c>kodiak clean DATA --delete PATH... --relabel PATH=CLASS...</c> and
+/// <c>--undo [--all]</c>: undoable changes through the journal.
 /// </summary>
 internal static class CleanCommand
 {
@@ -20,7 +22,7 @@ internal static class CleanCommand
     {
         var paths = new Argument<string[]>("[MODEL] DATA")
         {
-            Description = "With --list: the exported model and the data folder it was trained on; otherwise the data folder.",
+            Description = "The exported model and the data folder it was trained on (the cleaner page, or --list); only the data folder with --delete, --relabel or --undo.",
             Arity = new ArgumentArity(1, 2),
         };
         var list = new Option<bool>("--list") { Description = "Print the suspect images, most suspect first (paths relative to DATA)." };
@@ -41,35 +43,49 @@ internal static class CleanCommand
         var relabel = new Option<string[]>("--relabel") { Description = "Move images to another class folder: PATH=CLASS.", AllowMultipleArgumentsPerToken = true };
         var undo = new Option<bool>("--undo") { Description = "Put back the files of the last batch of changes." };
         var all = new Option<bool>("--all") { Description = "With --undo: every batch in the journal." };
-        var command = new Command("clean", "Find suspect images with a trained model, delete or relabel them, undo; every change is journaled in DATA/.kodiak-journal.jsonl.")
+        var urls = ServeCommand.Urls();
+        urls.Description = "Where the cleaner page listens (port 0 picks a free one); off loopback it asks for the admin token it prints.";
+        var command = new Command("clean",
+            "Review a data folder with a trained model in the browser (kodiak clean MODEL.kodiak DATA) or the terminal (--list), delete or relabel images, undo; every change is journaled in DATA/.kodiak-journal.jsonl.")
         {
-            paths, list, kind, top, label, split, similarity, json, delete, relabel, undo, all,
+            paths, list, kind, top, label, split, similarity, json, delete, relabel, undo, all, urls,
         };
         command.Validators.Add(result =>
         {
             bool changes = (result.GetValue(delete)?.Length ?? 0) + (result.GetValue(relabel)?.Length ?? 0) > 0;
-            int modes = (result.GetValue(list) ? 1 : 0) + (changes ? 1 : 0) + (result.GetValue(undo) ? 1 : 0);
+            bool listing = result.GetValue(list), undoing = result.GetValue(undo);
+            int modes = (listing ? 1 : 0) + (changes ? 1 : 0) + (undoing ? 1 : 0);
+            bool serving = modes == 0;
             int count = result.GetValue(paths)?.Length ?? 0;
-            if (modes != 1)
-                result.AddError("Use one of --list, --delete/--relabel, --undo.");
-            else if (result.GetValue(list) && count != 2)
+            if (modes > 1)
+                result.AddError("Use one of --list, --delete/--relabel, --undo, or none of them to serve the cleaner page.");
+            else if (serving && count != 2)
+                result.AddError("The cleaner page needs the model and the data folder: kodiak clean MODEL.kodiak DATA [--urls URL] (with only DATA, use --delete/--relabel or --undo).");
+            else if (listing && count != 2)
                 result.AddError("--list needs the model and the data folder: kodiak clean MODEL.kodiak DATA --list.");
-            else if (!result.GetValue(list) && count != 1)
+            else if (!serving && !listing && count != 1)
                 result.AddError("--delete, --relabel and --undo need only the data folder: kodiak clean DATA ....");
-            if (result.GetValue(all) && !result.GetValue(undo))
+            if (result.GetValue(all) && !undoing)
                 result.AddError("--all goes with --undo.");
-            if (!result.GetValue(list))
-                foreach (var listing in new Option[] { kind, top, label, split, similarity, json }.Where(o => result.GetResult(o) is { Implicit: false }))
-                    result.AddError($"{listing.Name} goes with --list.");
+            if (!serving && result.GetResult(urls) is { Implicit: false })
+                result.AddError("--urls goes with the cleaner page (kodiak clean MODEL.kodiak DATA), not with --list, --delete, --relabel or --undo.");
+            if (!listing)
+                foreach (var option in new Option[] { kind, top, label, split, json }.Where(o => result.GetResult(o) is { Implicit: false }))
+                    result.AddError($"{option.Name} goes with --list.");
+            if (!listing && !serving && result.GetResult(similarity) is { Implicit: false })
+                result.AddError("--similarity goes with --list or the cleaner page.");
             if (result.GetValue(top) is < 1)
                 result.AddError("--top must be at least 1.");
             if (result.GetValue(relabel)?.FirstOrDefault(r => r.LastIndexOf('=') is <= 0 || r.EndsWith('=')) is { } bad)
                 result.AddError($"--relabel takes PATH=CLASS, not '{bad}'.");
         });
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellation) =>
         {
             string[] given = parse.GetValue(paths)!;
-            return Run(terminal, () =>
+            if (!parse.GetValue(list) && !parse.GetValue(undo) && parse.GetValue(delete) is not { Length: > 0 } && parse.GetValue(relabel) is not { Length: > 0 })
+                return Serve(terminal, new CleanerOptions { Model = given[0], Data = given[1], DuplicateSimilarity = parse.GetValue(similarity) },
+                    parse.GetValue(urls)!, cancellation);
+            return Task.FromResult(Run(terminal, () =>
             {
                 if (parse.GetValue(list))
                     List(terminal, given[0], given[1], new ListOptions(parse.GetValue(kind) is { Length: > 0 } k ? k : Kinds, parse.GetValue(top) ?? 20,
@@ -82,9 +98,17 @@ internal static class CleanCommand
                         .. (parse.GetValue(delete) ?? []).Select(CleaningChange.Delete),
                         .. (parse.GetValue(relabel) ?? []).Select(r => CleaningChange.Relabel(r[..r.LastIndexOf('=')], r[(r.LastIndexOf('=') + 1)..])),
                     ]), "Nothing to change.");
-            });
+            }));
         });
         return command;
+    }
+
+    /// <summary>Scores the data and serves the cleaner page until Ctrl+C.</summary>
+    static Task<int> Serve(Terminal terminal, CleanerOptions options, string urls, CancellationToken cancellation)
+    {
+        terminal.Out.WriteLine($"Scoring the images of {options.Data} with {options.Model}…");
+        return ServeCommand.Host(terminal, () => KodiakCleaner.Build(["--urls", urls], options),
+            app => [KodiakCleaner.Describe(app), $"Open {KodiakCleaner.PageUrl(app)} in a browser to review the suspects. Ctrl+C stops."], cancellation);
     }
 
     static int Run(Terminal terminal, Action action)

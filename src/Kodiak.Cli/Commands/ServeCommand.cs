@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Kodiak.Server;
+using Kodiak.Vision;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
-using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;
 
@@ -50,14 +50,23 @@ internal static class ServeCommand
         new("--urls") { Description = "Where to listen (port 0 picks a free one).", DefaultValueFactory = _ => KodiakServer.DefaultUrl };
 
     /// <summary>Serves until Ctrl+C (or <paramref name="cancellation"/>); 1 when the model or the address is unusable.</summary>
-    public static async Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation)
+    public static Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation) =>
+        Host(terminal, () => KodiakServer.Build(["--urls", urls], options),
+            app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops."], cancellation);
+
+    /// <summary>
+    /// Builds and starts a web app, prints what <paramref name="describe"/> says of it (one line each), and serves until Ctrl+C (or
+    /// <paramref name="cancellation"/>); 1, with the reason, when what it serves or the address is unusable.
+    /// </summary>
+    public static async Task<int> Host(Terminal terminal, Func<WebApplication> build, Func<WebApplication, IEnumerable<string>> describe,
+        CancellationToken cancellation)
     {
         WebApplication app;
         try
         {
-            app = KodiakServer.Build(["--urls", urls], options);
+            app = build();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or ImageDecodeException)
         {
             terminal.Fail(e.Message);
             return 1;
@@ -75,8 +84,9 @@ internal static class ServeCommand
                 return 1;
             }
 
-            terminal.Out.WriteLine(KodiakServer.Describe(app));
-            terminal.Out.MarkupLineInterpolated($"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.");
+            // Unwrapped, so that an address (with its token) stays whole to copy.
+            foreach (string line in describe(app))
+                terminal.Raw.WriteLine(line);
             await app.WaitForShutdownAsync(cancellation);
         }
 
