@@ -5,7 +5,7 @@ using Kodiak.Server;
 // Any ServeOptions or CleanerOptions property can be given the same way, e.g. --MaxBatchSize 16 --QueueCapacity 64.
 try
 {
-    bool cleaning = args.Contains("--data", StringComparer.OrdinalIgnoreCase);
+    bool cleaning = args.Any(a => a.Split('=')[0].Equals("--data", StringComparison.OrdinalIgnoreCase));
     var app = cleaning ? KodiakCleaner.Build(args) : KodiakServer.Build(args);
     await app.StartAsync();
     Console.WriteLine((cleaning ? KodiakCleaner.Describe(app) : KodiakServer.Describe(app)) + " (Ctrl+C stops)");
