@@ -28,14 +28,7 @@ public static class KodiakCleaner
     /// The model file is not a readable bundle or has no features output, or an image is in a folder that is not one of its classes.
     /// </exception>
     /// <exception cref="Kodiak.Vision.ImageDecodeException">An image cannot be read; the message names it.</exception>
-    public static WebApplication Build(string[] args, CleanerOptions? options = null)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.AddKodiakCleaner(options ?? builder.Configuration.Get<CleanerOptions>() ?? new CleanerOptions());
-        var app = builder.Build();
-        app.MapKodiakCleaner();
-        return app;
-    }
+    public static WebApplication Build(string[] args, CleanerOptions? options = null) => KodiakWeb.Build(args, options, AddKodiakCleaner, MapKodiakCleaner);
 
     /// <summary>One line for the terminal: what is cleaned, with what, and the address to open; call it after the app has started.</summary>
     /// <param name="app">An app from <see cref="Build"/>.</param>

@@ -25,14 +25,7 @@ public static class KodiakServer
     /// <exception cref="ArgumentException">An option is invalid or no model is given.</exception>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
     /// <exception cref="InvalidDataException">The model file is not a readable bundle.</exception>
-    public static WebApplication Build(string[] args, ServeOptions? options = null)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.AddKodiak(options ?? builder.Configuration.Get<ServeOptions>() ?? new ServeOptions());
-        var app = builder.Build();
-        app.MapKodiak();
-        return app;
-    }
+    public static WebApplication Build(string[] args, ServeOptions? options = null) => KodiakWeb.Build(args, options, AddKodiak, MapKodiak);
 
     /// <summary>One line for the terminal: what is served and where; call it after the app has started.</summary>
     /// <param name="app">An app from <see cref="Build"/>.</param>

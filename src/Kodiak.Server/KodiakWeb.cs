@@ -6,6 +6,20 @@ namespace Kodiak.Server;
 /// <summary>What Kodiak's web apps (the prediction app and the cleaner) share: address, logging, headers and the embedded page.</summary>
 internal static class KodiakWeb
 {
+    /// <summary>
+    /// Builds an app: its options (<paramref name="options"/>, else read from <paramref name="args"/> and
+    /// configuration), then its services (<paramref name="add"/>) and its pipeline and endpoints (<paramref name="map"/>).
+    /// </summary>
+    public static WebApplication Build<TOptions>(string[] args, TOptions? options, Action<WebApplicationBuilder, TOptions> add, Action<WebApplication> map)
+        where TOptions : class, new()
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        add(builder, options ?? builder.Configuration.Get<TOptions>() ?? new TOptions());
+        var app = builder.Build();
+        map(app);
+        return app;
+    }
+
     /// <summary>Listens on <see cref="KodiakServer.DefaultUrl"/> unless <c>--urls</c> says otherwise; quiet framework logs; problem details; OpenAPI.</summary>
     public static void UseKodiakDefaults(this WebApplicationBuilder builder)
     {

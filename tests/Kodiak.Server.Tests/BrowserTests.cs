@@ -29,12 +29,7 @@ public sealed partial class BrowserTests(ServerFixture server, ITestOutputHelper
         string expected = valid.Vocab[valid.Predictions[item]];
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await Launch(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions
-        {
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-            IsMobile = device == "phone",
-            HasTouch = device == "phone",
-        });
+        var page = await NewPage(browser, device, width, height);
 
         await page.GotoAsync(server.Url.ToString());
         await Expect(page.Locator("#title")).ToHaveTextAsync("clipart classifier");
@@ -90,6 +85,15 @@ public sealed partial class BrowserTests(ServerFixture server, ITestOutputHelper
             ],
         });
     }
+
+    /// <summary>A page of <paramref name="width"/> × <paramref name="height"/> CSS pixels; a "phone" is mobile with touch.</summary>
+    internal static Task<IPage> NewPage(IBrowser browser, string device, int width, int height) =>
+        browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = device == "phone",
+            HasTouch = device == "phone",
+        });
 
     [GeneratedRegex(@"^Prediction: (?<label>.+); Probability: (?<p>\d\.\d{4})$")]
     private static partial Regex PredictionText();

@@ -19,12 +19,7 @@ public sealed class CleanerBrowserTests(ITestOutputHelper output)
         var before = data.Snapshot();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await BrowserTests.Launch(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions
-        {
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-            IsMobile = device == "phone",
-            HasTouch = device == "phone",
-        });
+        var page = await BrowserTests.NewPage(browser, device, width, height);
 
         await page.GotoAsync(cleaner.Url.ToString());
         await Expect(page.Locator("#title")).ToHaveTextAsync("Clean data");
@@ -56,7 +51,7 @@ public sealed class CleanerBrowserTests(ITestOutputHelper output)
         await Shown(page.Locator("#tab-mislabeled").ClickAsync(), page);
         await Screenshot(page, $"cleaner-{device}.png", width);
 
-        await Shown(page.Locator("#apply").ClickAsync(), page);
+        await page.Locator("#apply").ClickAsync();
 
         await Expect(page.Locator("#changed-title")).ToHaveTextAsync("Applied: 2 files moved.");
         await Expect(page.Locator("#moves li")).ToHaveTextAsync([
@@ -78,7 +73,7 @@ public sealed class CleanerBrowserTests(ITestOutputHelper output)
         await Expect(Card(page, "red/r9.png").Locator(".facts dd").Nth(1)).ToHaveTextAsync("red");
         await Screenshot(page, $"cleaner-{device}-applied.png", width);
 
-        await Shown(page.Locator("#undo").ClickAsync(), page);
+        await page.Locator("#undo").ClickAsync();
 
         await Expect(page.Locator("#changed-title")).ToHaveTextAsync("Undone: 2 files put back.");
         await Expect(Card(page, "red/r9.png")).ToHaveCountAsync(0);
