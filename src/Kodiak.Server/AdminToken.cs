@@ -59,8 +59,11 @@ internal static class AdminTokenMiddleware
 {
     /// <summary>
     /// Off loopback, answers 401 to any request (but <c>/healthz</c>) without the token. The token in the address
-    /// (<c>?token=…</c>) sets a cookie (HTTP only, same site) and, for a GET, redirects to the same address without
+    /// (<c>?token=…</c>) sets a cookie (HTTP only, SameSite=Lax) and, for a GET, redirects to the same address without
     /// it, so that it does not stay in the address bar; the cookie or an <c>Authorization: Bearer</c> header then admits.
+    /// Lax, not Strict: a redirect chain that began on another site (the address clicked in a web chat) is cross-site
+    /// to the end, and a Strict cookie would not come back. Lax is enough: changes need a JSON POST, which no other
+    /// site can send, and the cookie never goes with another site's images or scripts.
     /// </summary>
     public static void UseAdminToken(this WebApplication app)
     {
@@ -78,7 +81,7 @@ internal static class AdminTokenMiddleware
             {
                 context.Response.Cookies.Append(AdminToken.CookieName, token.Value, new CookieOptions
                 {
-                    HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = request.IsHttps, Path = "/", IsEssential = true,
+                    HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = request.IsHttps, Path = "/", IsEssential = true,
                 });
                 if (HttpMethods.IsGet(request.Method))
                 {

@@ -78,7 +78,7 @@ public sealed class AdminTokenTests
         string cookie = given.Headers.GetValues("Set-Cookie").Single();
         Assert.Contains($"kodiak-token={token}", cookie);
         Assert.Contains("httponly", cookie);
-        Assert.Contains("samesite=strict", cookie);
+        Assert.Contains("samesite=lax", cookie);
         using var page = await browser.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         using var api = await browser.GetAsync("/api/cleaner");
