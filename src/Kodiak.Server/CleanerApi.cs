@@ -101,6 +101,9 @@ internal static class CleanerApi
         var (image, problem) = Find(session, path);
         if (problem is not null)
             return problem;
+        if (!File.Exists(image!.Path))
+            return TypedResults.Problem($"'{path}' is no longer in the data folder '{session.Cleaner.DataFolder}' (moved or deleted outside the cleaner?).",
+                statusCode: StatusCodes.Status404NotFound, title: "No such image.");
         return TypedResults.PhysicalFile(Path.GetFullPath(image!.Path),
             ContentTypes.GetValueOrDefault(Path.GetExtension(image.Path), "application/octet-stream"), enableRangeProcessing: false);
     }

@@ -134,6 +134,16 @@ public sealed class CleanerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_image_deleted_outside_the_cleaner_since_it_started_is_404()
+    {
+        File.Delete(Data.Full("red/r1.png"));
+
+        using var response = await Client.GetAsync("/api/image?path=red/r1.png");
+
+        await AssertProblem(response, HttpStatusCode.NotFound, "is no longer in the data folder");
+    }
+
+    [Fact]
     public async Task Apply_moves_the_files_in_one_batch_and_undo_puts_them_back_byte_for_byte()
     {
         var before = Data.Snapshot();
