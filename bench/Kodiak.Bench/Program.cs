@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "decode" => DecodeBenchmark.Run(args[1..]),
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
     "train" => TrainBenchmark.Run(args[1..]),
+    "heap" => HeapBenchmark.Run(args[1..]),
     "predict" => PredictBenchmark.Run(args[1..]),
     "serve" => await ServeBenchmark.Run(args[1..]),
     _ => Usage(),
@@ -29,6 +30,9 @@ static int Usage()
                                          training images/s of the Learner's unfrozen one-cycle epoch
                                          (loading and augmentation included) vs a bare TorchSharp
                                          forward/backward/AdamW loop on the same model, before and after.
+          heap [--size 224] [--batch-size 64] [--steps 3] [--rounds 2]
+                                         images/s of the bare training loop with glibc's default heap
+                                         vs reusing large freed blocks (TrainingMemory), alternating.
           predict MODEL.kodiak [FOLDER] [--runs 50] [--batches 5] [--threads N]
                                          Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
                                          bundle: single-image latency p50/p95, batch-32 images/s, and

@@ -20,6 +20,8 @@ public sealed partial class Learner : IDisposable
     readonly FastAdam _optimizer;
     int _dataEpoch;
 
+    static Learner() => TrainingMemory.ApplyDefault();
+
     /// <summary>Creates a learner; the model is frozen up to its head, as after <see cref="Freeze"/>.</summary>
     /// <param name="dls">Training and validation data.</param>
     /// <param name="model">The model to train.</param>
