@@ -141,10 +141,7 @@ internal static class CleanCommand
             {
                 "loss" => Section(suspects.Loss(options.Label, split), i => new { image = Image(i) }),
                 "mislabeled" => Section(suspects.Mislabeled(), m => new { image = Image(m.Image), likely = m.LikelyClass, margin = Round(m.Margin) }),
-                "duplicates" => Section(suspects.Duplicates(options.Similarity, options.Top), d => new
-                {
-                    first = Image(d.First), second = Image(d.Second), similarity = Round(d.Similarity), acrossClasses = d.AcrossClasses, acrossSplits = d.AcrossSplits,
-                }),
+                "duplicates" => Pairs(suspects.Duplicates(options.Similarity, options.Top)),
                 _ => Section(suspects.Outliers(), o => new { image = Image(o.Image), nearest = o.NearestClass, distance = Round(o.Distance) }),
             };
         if (options.Json)
@@ -161,9 +158,14 @@ internal static class CleanCommand
         }
     }
 
-    /// <summary>A kind's suspects as printed, with how many there are in all (duplicates keep only the top pairs but count them all).</summary>
-    static (long Total, IEnumerable<object> Items) Section<T>(IReadOnlyList<T> suspects, Func<T, object> view) =>
-        (suspects is DuplicatePairs pairs ? pairs.Total : suspects.Count, suspects.Select(view));
+    /// <summary>A kind's suspects as printed, with how many there are in all (<paramref name="total"/> when only the first were kept).</summary>
+    static (long Total, IEnumerable<object> Items) Section<T>(IReadOnlyList<T> suspects, Func<T, object> view, long? total = null) =>
+        (total ?? suspects.Count, suspects.Select(view));
+
+    static (long Total, IEnumerable<object> Items) Pairs(DuplicatePairs pairs) => Section(pairs, d => new
+    {
+        first = Image(d.First), second = Image(d.Second), similarity = Round(d.Similarity), acrossClasses = d.AcrossClasses, acrossSplits = d.AcrossSplits,
+    }, pairs.Total);
 
     static object Image(ScoredImage image) => new
     {

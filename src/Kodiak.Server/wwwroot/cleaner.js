@@ -181,7 +181,7 @@ function updatePending() {
   $("apply").disabled = choices.size === 0;
 }
 
-async function change(path, body, title) {
+async function change(path, body) {
   $("error").hidden = true;
   $("apply").disabled = $("undo").disabled = true;
   try {
