@@ -84,6 +84,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--lr", "-0.1", "--lr must be above 0")]
     [InlineData("--valid-pct", "1", "--valid-pct must be at least 0 and below 1")]
     [InlineData("--size", "8", "--size must be at least 16")]
+    [InlineData("--label-smoothing", "1", "--label-smoothing must be at least 0 and below 1")]
     public async Task Impossible_numbers_are_refused_before_any_work_naming_the_option(string option, string value, string message)
     {
         var (code, _, error) = await CliRunner.RunAsync("train", Path.Combine(_temp.Path, "nothing"), option, value, "--out", Path.Combine(_temp.Path, "out"));
@@ -106,6 +107,33 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("NaN", metrics.RootElement.GetProperty("epochs")[0].GetProperty("valid_loss").GetString());
         Assert.Equal("NaN", metrics.RootElement.GetProperty("error_rate").GetString());
         Assert.True(File.Exists(Path.Combine(output, "model.kodiak")));
+    }
+
+    [Fact]
+    public async Task Tta_keep_best_balance_and_label_smoothing_are_reported()
+    {
+        string output = Path.Combine(_temp.Path, "out");
+
+        var (code, stdout, error) = await TrainTiny(WriteTinyData(), output, "--tta", "--keep-best", "--balance", "--label-smoothing", "0.1");
+
+        Assert.True(code == 0, stdout + error);
+        Assert.Matches(@"Kept unfrozen epoch 0, the one with the lowest validation loss", stdout);
+        Assert.Matches(@"error rate [01]\.\d{4} \([01]\.\d{4} with test-time augmentation, \d+ ms an image\)", stdout);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report", "metrics.json")));
+        Assert.InRange(metrics.RootElement.GetProperty("tta_error_rate").GetDouble(), 0, 1);
+        Assert.True(metrics.RootElement.GetProperty("tta_ms_per_image").GetDouble() > 0);
+        Assert.Equal("unfrozen", metrics.RootElement.GetProperty("kept_epoch").GetProperty("phase").GetString());
+    }
+
+    [Theory]
+    [InlineData("--checkpoint")]
+    [InlineData("--resume")]
+    public async Task Keep_best_is_refused_with_checkpoints_whose_resumed_run_could_not_know_the_best(string option)
+    {
+        var (code, _, error) = await CliRunner.RunAsync("train", WriteTinyData(), "--keep-best", option, "--out", Path.Combine(_temp.Path, "out"));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--keep-best cannot be combined with --checkpoint or --resume", error);
     }
 
     [Fact]

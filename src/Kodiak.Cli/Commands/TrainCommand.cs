@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -19,26 +20,39 @@ internal static class TrainCommand
             .Must(n => n >= 0, "must be 0 or more");
         var lr = new Option<double>("--lr") { Description = "Base learning rate (the head's).", DefaultValueFactory = _ => 2e-3 }
             .Must(v => v > 0 && double.IsFinite(v), "must be above 0");
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing of the training loss (0 = none, 0.1 is usual)." }
+            .Must(v => v is >= 0 and < 1, "must be at least 0 and below 1");
+        var balance = new Option<bool>("--balance") { Description = "Weight the training loss so every class counts as much as in balanced data." };
+        var keepBest = new Option<bool>("--keep-best") { Description = "Keep the epoch with the lowest validation loss, not the last." };
+        var tta = new Option<bool>("--tta") { Description = "Also report the error with test-time augmentation (4 augmented views + the plain one)." };
         var checkpoint = new Option<bool>("--checkpoint") { Description = "Save a checkpoint to OUT/checkpoint after every epoch." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (same data and options), checkpointing on." };
         var command = new Command("train", "Fine-tune the pretrained ResNet18 on DATA (fastai's fine_tune) and save the model and a report.")
         {
-            output, epochs, freezeEpochs, lr, checkpoint, resume,
+            output, epochs, freezeEpochs, lr, labelSmoothing, balance, keepBest, tta, checkpoint, resume,
         };
         var dataOptions = new DataSettings.Options(command);
+        command.Validators.Add(result =>
+        {
+            // The best epoch's weights live in memory only: a resumed run could not know an earlier best.
+            if (result.GetValue(keepBest) && (result.GetValue(checkpoint) || result.GetValue(resume)))
+                result.AddError("--keep-best cannot be combined with --checkpoint or --resume.");
+        });
         command.SetAction(parse =>
         {
             var settings = new TrainSettings(dataOptions.Read(parse), parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(freezeEpochs),
-                parse.GetValue(lr), parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume));
+                parse.GetValue(lr), parse.GetValue(labelSmoothing), parse.GetValue(balance), parse.GetValue(keepBest), parse.GetValue(tta),
+                parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume));
             return terminal.RunStoppable("after this batch", stop => Train(terminal, settings, stop));
         });
         return command;
     }
 
-    internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, bool Checkpoint, bool Resume)
+    internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, double LabelSmoothing, bool Balance,
+        bool KeepBest, bool Tta, bool Checkpoint, bool Resume)
     {
-        /// <summary>What must be the same to resume a run: everything that shapes the data and the schedule.</summary>
-        public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr }, Terminal.Json);
+        /// <summary>What must be the same to resume a run: everything that shapes the data and the training.</summary>
+        public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr, LabelSmoothing, Balance, KeepBest }, Terminal.Json);
     }
 
 
@@ -51,8 +65,10 @@ internal static class TrainCommand
         if (s.Resume) CheckSameRecipe(recipePath, s.Recipe);
         var (block, dls) = s.Data.Load(terminal);
 
-        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: s.Data.Seed);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18, labelSmoothing: s.LabelSmoothing, seed: s.Data.Seed);
         learner.Cancellation = cancellation;
+        learner.KeepBest = s.KeepBest;
+        if (s.Balance) learner.ClassWeights = learner.BalancedClassWeights();
         if (s.Resume)
         {
             learner.LoadCheckpoint(checkpointPath);
@@ -77,10 +93,35 @@ internal static class TrainCommand
         Directory.CreateDirectory(s.Out);
         string modelPath = Path.Combine(s.Out, "model.kodiak");
         learner.Export(modelPath);
-        WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms);
-        var last = learner.Recorder.Epochs.LastOrDefault();
-        console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {(last is null ? "n/a" : last.Metrics[0].Value.ToString("0.0000"))}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
+        if (learner.KeptEpoch is { } kept)
+            console.MarkupLineInterpolated($"Kept {kept.Phase} epoch {kept.Epoch}, the one with the lowest validation loss ({kept.ValidLoss:0.000000}).");
+        // Without validation images there is nothing to evaluate; the data summary has already warned.
+        var evaluation = dls.Valid.Items.Count == 0 ? null : Evaluation.Of(learner, s.Tta);
+        WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms, evaluation);
+        string error = evaluation is null ? "n/a" : evaluation.ErrorRate.ToString("0.0000", CultureInfo.InvariantCulture);
+        if (evaluation?.Tta is { } tta)
+            error += string.Create(CultureInfo.InvariantCulture, $" ({tta.ErrorRate:0.0000} with test-time augmentation, {tta.MillisecondsPerImage:0} ms an image)");
+        console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {error}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
     }
+
+    /// <summary>The kept model on the validation set, plainly and, when asked for, with test-time augmentation.</summary>
+    sealed record Evaluation(ClassificationInterpretation Plain, double ErrorRate, double ValidLoss, TtaResult? Tta)
+    {
+        public static Evaluation Of(Learner learner, bool tta)
+        {
+            var plain = learner.Interpret();
+            TtaResult? withTta = null;
+            if (tta)
+            {
+                var clock = Stopwatch.StartNew();
+                var augmented = learner.Tta();
+                withTta = new TtaResult(1 - augmented.Accuracy, augmented.Losses.Average(), clock.Elapsed.TotalMilliseconds / augmented.Targets.Count);
+            }
+            return new Evaluation(plain, 1 - plain.Accuracy, plain.Losses.Average(), withTta);
+        }
+    }
+
+    sealed record TtaResult(double ErrorRate, double ValidLoss, double MillisecondsPerImage);
 
     static void CheckSameRecipe(string recipePath, string recipe)
     {
@@ -91,15 +132,14 @@ internal static class TrainCommand
             throw new InvalidDataException($"--resume needs the same data and options as the run that saved {recipePath}:{Environment.NewLine}{saved}");
     }
 
-    static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms)
+    static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms, Evaluation? evaluation)
     {
         Directory.CreateDirectory(folder);
         if (learner.Recorder.Losses.Count > 0)
             learner.Recorder.PlotLoss(Path.Combine(folder, "loss.png"));
-        // Without validation images there is nothing to interpret; the data summary has already warned.
-        if (dls.Valid.Items.Count > 0)
+        if (evaluation is not null)
         {
-            var interpretation = learner.Interpret();
+            var interpretation = evaluation.Plain;
             interpretation.PlotConfusionMatrix(Path.Combine(folder, "confusion_matrix.png"));
             File.WriteAllText(Path.Combine(folder, "confusion_matrix.txt"),
                 interpretation.ConfusionMatrixText() + Environment.NewLine + interpretation.ClassificationReportText());
@@ -116,7 +156,13 @@ internal static class TrainCommand
                 ["epoch"] = e.Epoch, ["phase"] = e.Phase, ["train_loss"] = e.TrainLoss, ["valid_loss"] = e.ValidLoss,
             }.Concat(e.Metrics.Select(m => KeyValuePair.Create(m.Name, (object)m.Value))).Append(KeyValuePair.Create("seconds", (object)e.Seconds))
              .ToDictionary()),
-            error_rate = epochs.LastOrDefault()?.Metrics.FirstOrDefault(m => m.Name == Metrics.ErrorRate.Name).Value,
+            // The kept model's: the last epoch's, or with --keep-best the best one's.
+            error_rate = evaluation?.ErrorRate ?? double.NaN,
+            valid_loss = evaluation?.ValidLoss ?? double.NaN,
+            kept_epoch = learner.KeptEpoch is { } kept ? new { phase = kept.Phase, epoch = kept.Epoch } : null,
+            tta_error_rate = evaluation?.Tta?.ErrorRate,
+            tta_valid_loss = evaluation?.Tta?.ValidLoss,
+            tta_ms_per_image = evaluation?.Tta?.MillisecondsPerImage,
             train_seconds = seconds,
             images_per_second = trainedImages / seconds,
             classes = dls.Vocab,

@@ -22,10 +22,12 @@ public sealed class DataLoader : IEnumerable<Batch>
     readonly ulong _seed;
     readonly int _workers;
     readonly string _dataPath;
+    readonly bool _augmented;
     int _nextEpoch;
 
     internal DataLoader(IReadOnlyList<LabelledItem> items, IReadOnlyList<string> vocab, bool isTraining, int batchSize,
-        IReadOnlyList<IItemTransform> itemTransforms, IReadOnlyList<IBatchTransform> batchTransforms, ulong seed, int workers, string dataPath)
+        IReadOnlyList<IItemTransform> itemTransforms, IReadOnlyList<IBatchTransform> batchTransforms, ulong seed, int workers, string dataPath,
+        bool? augmented = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         Items = items;
@@ -37,6 +39,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         _seed = seed;
         _workers = Math.Max(1, workers);
         _dataPath = dataPath;
+        _augmented = augmented ?? isTraining;
     }
 
     /// <summary>The items of this split with their class indices, in split order.</summary>
@@ -47,6 +50,9 @@ public sealed class DataLoader : IEnumerable<Batch>
 
     /// <summary>Whether this is the training split (shuffled, drop-last, augmented).</summary>
     public bool IsTraining { get; }
+
+    /// <summary>Whether items and batches get the training augmentation (random crops, batch transforms).</summary>
+    public bool IsAugmented => _augmented;
 
     /// <summary>Images per batch.</summary>
     public int BatchSize { get; }
@@ -99,6 +105,13 @@ public sealed class DataLoader : IEnumerable<Batch>
         var cells = indices.Select((_, i) => (new RgbImage(width, height, bytes[(i * size)..((i + 1) * size)]), Vocab[(int)labels[i]])).ToList();
         ImageGrid.Save(cells, nrows, path);
     }
+
+    /// <summary>
+    /// The same items in the same order, every one of them, but with the training augmentation (random crops and
+    /// batch transforms) — what fastai's <c>tta</c> draws its augmented views from. Each epoch draws other augmentations.
+    /// </summary>
+    public DataLoader WithAugmentation() =>
+        new(Items, Vocab, isTraining: false, BatchSize, _itemTransforms, _batchTransforms, _seed, _workers, _dataPath, augmented: true);
 
     /// <summary>Item order of an epoch: shuffled by the seed when training, as listed otherwise.</summary>
     int[] Order(int epoch)
@@ -155,7 +168,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         var images = new RgbImage[indices.Count];
         Parallel.For(0, indices.Count, new ParallelOptions { MaxDegreeOfParallelism = _workers, CancellationToken = cancellationToken }, i =>
         {
-            var context = new ItemContext(IsTraining, SeededRandom.For(_seed, epoch, ((long)indices[i] << 20) + i));
+            var context = new ItemContext(_augmented, SeededRandom.For(_seed, epoch, ((long)indices[i] << 20) + i));
             images[i] = LoadItem(Items[indices[i]].Path, context);
         });
         var first = images[0];
@@ -191,7 +204,7 @@ public sealed class DataLoader : IEnumerable<Batch>
         using var scope = NewDisposeScope();
         var images = empty(prepared.Labels.Length, 3, prepared.Height, prepared.Width);
         images.data<float>().CopyFrom(prepared.Pixels);
-        if (IsTraining && _batchTransforms.Count > 0)
+        if (_augmented && _batchTransforms.Count > 0)
         {
             using var generator = new Generator(SeededRandom.For(_seed, epoch, BatchStream - batchIndex).NextUInt64());
             foreach (var transform in _batchTransforms)

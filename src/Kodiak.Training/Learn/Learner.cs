@@ -51,6 +51,44 @@ public sealed partial class Learner : IDisposable
     /// <summary>Label smoothing of the loss.</summary>
     public double LabelSmoothing { get; }
 
+    /// <summary>
+    /// Weight of each class in the training loss (validation losses stay unweighted), or null for equal weights;
+    /// see <see cref="BalancedClassWeights"/> for unbalanced data.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights
+    {
+        get => _classWeights;
+        set
+        {
+            if (value is not null && (value.Count != Dls.Vocab.Count || value.Any(w => !(w > 0 && float.IsFinite(w)))))
+                throw new ArgumentException($"Expected {Dls.Vocab.Count} positive class weights, one per class, got [{string.Join(", ", value)}].", nameof(value));
+            _classWeights = value;
+        }
+    }
+
+    IReadOnlyList<float>? _classWeights;
+
+    /// <summary>
+    /// Weights that make every class count as much in the training loss as if the classes were balanced:
+    /// <c>images / (classes · images of the class)</c>, from the training split (1 for a class with no images).
+    /// </summary>
+    public IReadOnlyList<float> BalancedClassWeights()
+    {
+        var counts = new int[Dls.Vocab.Count];
+        foreach (var item in Dls.Train.Items) counts[item.Label]++;
+        int total = counts.Sum();
+        return [.. counts.Select(c => c == 0 ? 1f : (float)total / (counts.Length * c))];
+    }
+
+    /// <summary>
+    /// When set, each fit ends by restoring the weights of its epoch with the lowest validation loss, as fastai's
+    /// <c>SaveModelCallback</c> does; <see cref="KeptEpoch"/> says which.
+    /// </summary>
+    public bool KeepBest { get; set; }
+
+    /// <summary>The epoch whose weights the last fit kept when <see cref="KeepBest"/> is set (null otherwise).</summary>
+    public EpochResult? KeptEpoch { get; private set; }
+
     /// <summary>Losses, learning rates and epoch rows of everything trained so far.</summary>
     public Recorder Recorder { get; } = new();
 
@@ -130,6 +168,8 @@ public sealed partial class Learner : IDisposable
         if (BeginFit() is not int firstEpoch || firstEpoch >= epochs) return;
         foreach (var callback in Callbacks) callback.BeforeFit(phase, epochs, batches);
         var lastGood = Snapshot();
+        Dictionary<string, Tensor>? best = null;
+        KeptEpoch = null;
         try
         {
             int step = firstEpoch * batches;
@@ -150,11 +190,21 @@ public sealed partial class Learner : IDisposable
                 EndEpoch(epoch + 1);
                 DisposeAll(lastGood);
                 lastGood = Snapshot();
+                // NaN (no validation set) never counts as better: then the last epoch is kept.
+                if (KeepBest && (KeptEpoch is null || validLoss < KeptEpoch.ValidLoss || double.IsNaN(KeptEpoch.ValidLoss)))
+                {
+                    if (best is not null) DisposeAll(best);
+                    best = Snapshot();
+                    KeptEpoch = result;
+                }
             }
+            if (best is not null && KeptEpoch!.Epoch != epochs - 1)
+                Restore(best);
         }
         finally
         {
             DisposeAll(lastGood);
+            if (best is not null) DisposeAll(best);
         }
     }
 
@@ -191,7 +241,8 @@ public sealed partial class Learner : IDisposable
     double TrainStep(Batch batch)
     {
         using var scope = NewDisposeScope();
-        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, label_smoothing: LabelSmoothing);
+        using var weights = _classWeights is null ? null : tensor(_classWeights.ToArray());
+        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, weights, label_smoothing: LabelSmoothing);
         _optimizer.ZeroGrad();
         loss.backward();
         _optimizer.Step();
@@ -215,9 +266,40 @@ public sealed partial class Learner : IDisposable
     /// (validation by default), in order, ready to interpret (fastai's <c>get_preds</c> and <c>from_learner</c>).
     /// </summary>
     /// <param name="loader">Which data; must not be a training loader (it would be shuffled and augmented).</param>
-    public ClassificationInterpretation GetPreds(DataLoader? loader = null)
+    public ClassificationInterpretation GetPreds(DataLoader? loader = null) => Predict(loader ?? Dls.Valid, epoch: 0);
+
+    /// <summary>
+    /// fastai's <c>tta</c>: predictions averaged over <paramref name="n"/> augmented views of every item (the training
+    /// item and batch transforms, drawn afresh for each view), then blended with the plain prediction:
+    /// <c>p = (1 - beta) · mean(augmented) + beta · plain</c>. Costs n + 1 forward passes per image.
+    /// Per-item losses are the negative log of the blended probability of the target.
+    /// </summary>
+    /// <param name="loader">Which data (validation by default); must not be a training loader.</param>
+    /// <param name="n">Augmented views per item, at least 1.</param>
+    /// <param name="beta">Weight of the plain prediction, in [0, 1].</param>
+    public ClassificationInterpretation Tta(DataLoader? loader = null, int n = 4, double beta = 0.25)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        if (!(beta >= 0 && beta <= 1)) throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must lie in [0, 1].");
         loader ??= Dls.Valid;
+        var plain = Predict(loader, epoch: 0);
+        var augmented = loader.WithAugmentation();
+        var views = Enumerable.Range(0, n).Select(view => Predict(augmented, view)).ToList();
+        int classes = Dls.Vocab.Count;
+        var blended = new float[plain.Targets.Count][];
+        var losses = new float[blended.Length];
+        for (int i = 0; i < blended.Length; i++)
+        {
+            blended[i] = new float[classes];
+            for (int c = 0; c < classes; c++)
+                blended[i][c] = (float)((1 - beta) * views.Average(v => v.Probability(i, c)) + beta * plain.Probability(i, c));
+            losses[i] = -MathF.Log(Math.Max(blended[i][plain.Targets[i]], float.Epsilon));
+        }
+        return new ClassificationInterpretation(Dls.Vocab, blended, [.. plain.Targets], losses, plain.Paths);
+    }
+
+    ClassificationInterpretation Predict(DataLoader loader, int epoch)
+    {
         Model.eval();
         var probabilities = new List<float[]>();
         var targets = new List<int>();
@@ -225,7 +307,7 @@ public sealed partial class Learner : IDisposable
         var paths = new List<string>();
         using (no_grad())
             // Not cancellable: after a stopped fit, the caller still needs predictions to report on what it kept.
-            foreach (var batch in loader.Epoch(0))
+            foreach (var batch in loader.Epoch(epoch))
                 using (batch)
                 using (NewDisposeScope())
                 {

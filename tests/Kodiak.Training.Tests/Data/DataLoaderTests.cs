@@ -65,6 +65,25 @@ public sealed class DataLoaderTests : IDisposable
     }
 
     [Fact]
+    public void WithAugmentation_keeps_every_item_in_order_and_draws_other_augmentations_each_epoch()
+    {
+        string data = DataFixture.Write(_temp);
+        var valid = DataFixture.Block(batchTransforms: [Augment.Default(maxLighting: 0.9)]).DataLoaders(data, batchSize: 4).Valid;
+        var augmented = valid.WithAugmentation();
+
+        var plain = Read(valid);
+        var first = Read(augmented.Epoch(0));
+
+        Assert.True(augmented.IsAugmented);
+        Assert.False(valid.IsAugmented);
+        Assert.Equal(valid.Items.Select(i => i.Path), first.SelectMany(b => b.Paths));
+        Assert.Equal(plain.SelectMany(b => b.Labels), first.SelectMany(b => b.Labels));
+        Assert.NotEqual(plain.SelectMany(b => b.Images), first.SelectMany(b => b.Images));
+        Assert.Equal(first.SelectMany(b => b.Images), Read(augmented.Epoch(0)).SelectMany(b => b.Images));
+        Assert.NotEqual(first.SelectMany(b => b.Images), Read(augmented.Epoch(1)).SelectMany(b => b.Images));
+    }
+
+    [Fact]
     public void Training_batches_are_augmented()
     {
         string data = DataFixture.Write(_temp);
