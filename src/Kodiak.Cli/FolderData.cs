@@ -28,8 +28,23 @@ internal static class FolderData
 }
 
 /// <summary>How training data is read from the command line, shared by <c>train</c> and <c>lr-find</c>; defaults follow the book.</summary>
-internal sealed record DataSettings(string Data, int Size, string Resize, double MinScale, bool Augment, int BatchSize, double ValidPct, ulong Seed, int? Threads)
+internal sealed record DataSettings(string Data, int Size, string Resize, double MinScale, bool Augment, int? BatchSize, double ValidPct, ulong Seed, int? Threads)
 {
+    /// <summary>The batch size when none is given and the training set is large enough: the book's.</summary>
+    public const int DefaultBatchSize = 64;
+
+    /// <summary>An epoch should have at least this many optimiser steps, or a small data set barely trains (see quality/README.md).</summary>
+    public const int MinBatchesPerEpoch = 8;
+
+    /// <summary>The smallest batch size the automatic choice goes down to: BatchNorm needs a few images per batch.</summary>
+    public const int MinAutoBatchSize = 8;
+
+    /// <summary>
+    /// The automatic batch size for <paramref name="trainImages"/> training images: <see cref="DefaultBatchSize"/>,
+    /// lowered so that an epoch has at least <see cref="MinBatchesPerEpoch"/> full batches, but not below <see cref="MinAutoBatchSize"/>.
+    /// </summary>
+    public static int AutoBatchSize(int trainImages) => Math.Clamp(trainImages / MinBatchesPerEpoch, MinAutoBatchSize, DefaultBatchSize);
+
     /// <summary>The item transform.</summary>
     public IItemTransform Sizing => FolderData.Sizing(Resize, Size, MinScale);
 
@@ -41,11 +56,18 @@ internal sealed record DataSettings(string Data, int Size, string Resize, double
         if (Threads is int n) TorchSharp.torch.set_num_threads(n);
         var sizing = Sizing;
         var block = FolderData.Block(sizing, Augment, ValidPct, Seed);
-        var dls = block.DataLoaders(Data, BatchSize, Seed);
+        var dls = block.DataLoaders(Data, BatchSize ?? DefaultBatchSize, Seed);
+        string batchNote = "";
+        if (BatchSize is null && AutoBatchSize(dls.Train.Items.Count) is var auto && auto != dls.Train.BatchSize)
+        {
+            // The split does not depend on the batch size, so the loaders are only rebuilt with the smaller one.
+            dls = block.DataLoaders(Data, auto, Seed);
+            batchNote = $" Batch size {auto}, so that an epoch has {dls.Train.Count} step{(dls.Train.Count == 1 ? "" : "s")} (--bs to choose).";
+        }
         foreach (var warning in dls.Warnings)
             terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         terminal.Out.MarkupLineInterpolated(
-            $"{dls.Train.Items.Count} training and {dls.Valid.Items.Count} validation images, classes {string.Join(", ", dls.Vocab)}; {sizing}{(Augment ? " + augmentation" : "")}.");
+            $"{dls.Train.Items.Count} training and {dls.Valid.Items.Count} validation images, classes {string.Join(", ", dls.Vocab)}; {sizing}{(Augment ? " + augmentation" : "")}.{batchNote}");
         return (block, dls);
     }
 
@@ -60,8 +82,8 @@ internal sealed record DataSettings(string Data, int Size, string Resize, double
             .Must(v => v is > 0 and <= 1, "must be above 0 and at most 1");
         readonly Option<bool> _aug = new("--aug") { Description = "Batch augmentation: flip, rotate, zoom, warp, lighting (the default)." };
         readonly Option<bool> _noAug = new("--no-aug") { Description = "Turn off batch augmentation." };
-        readonly Option<int> _batchSize = new Option<int>("--bs") { Description = "Batch size.", DefaultValueFactory = _ => 64 }
-            .Must(n => n >= 1, "must be at least 1");
+        readonly Option<int?> _batchSize = new Option<int?>("--bs") { Description = $"Batch size (default {DefaultBatchSize}, lowered for small data so an epoch has {MinBatchesPerEpoch} steps)." }
+            .Must(n => n is null or >= 1, "must be at least 1");
         readonly Option<double> _validPct = new Option<double>("--valid-pct") { Description = "Fraction of images held out for validation.", DefaultValueFactory = _ => 0.2 }
             .Must(v => v is >= 0 and < 1, "must be at least 0 and below 1");
         readonly Option<ulong> _seed = new("--seed") { Description = "Seed of the split, shuffling, augmentation and initialisation.", DefaultValueFactory = _ => 42 };

@@ -126,6 +126,25 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData(745, 64)]
+    [InlineData(144, 18)]
+    [InlineData(236, 29)]
+    [InlineData(40, 8)]
+    public void Without_bs_small_training_sets_get_a_batch_size_that_gives_eight_steps_an_epoch(int trainImages, int batchSize) =>
+        Assert.Equal(batchSize, DataSettings.AutoBatchSize(trainImages));
+
+    [Fact]
+    public async Task Without_bs_a_small_training_set_trains_in_smaller_batches_and_says_so()
+    {
+        string output = Path.Combine(_temp.Path, "out");
+
+        var (code, stdout, error) = await CliRunner.RunAsync("train", WriteTinyData(), "--size", "32", "--epochs", "1", "--valid-pct", "0.25", "--out", output);
+
+        Assert.True(code == 0, stdout + error);
+        Assert.Contains("Batch size 8, so that an epoch has 1 step (--bs to choose).", stdout.ReplaceLineEndings(" ").Replace("  ", " "));
+    }
+
+    [Theory]
     [InlineData("--checkpoint")]
     [InlineData("--resume")]
     public async Task Keep_best_is_refused_with_checkpoints_whose_resumed_run_could_not_know_the_best(string option)
