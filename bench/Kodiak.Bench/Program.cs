@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "heap" => HeapBenchmark.Run(args[1..]),
     "predict" => PredictBenchmark.Run(args[1..]),
     "serve" => await ServeBenchmark.Run(args[1..]),
+    "crossfeed" => CrossFeed.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -37,6 +38,9 @@ static int Usage()
                                          Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
                                          bundle: single-image latency p50/p95, batch-32 images/s, and
                                          decode + preprocess time per image. FOLDER: ../shared/data/clipart3.
+          crossfeed dump|replay DATA FOLDER [--size 128] [--epochs 4] [--seed 1] [--no-dropout] [--head DIR]
+                                         not a benchmark: Kodiak's batches to files for fastai, or Kodiak's
+                                         model, optimiser and schedule on fastai's batches (quality/README.md).
           serve MODEL [--images samples/clipart] [--seconds 10]
                                          requests/s and p50/p95 latency of POST /api/predict on
                                          127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off.
