@@ -81,8 +81,8 @@ public sealed partial class Learner : IDisposable
     }
 
     /// <summary>
-    /// When set, each fit ends by restoring the weights of its epoch with the lowest validation loss, as fastai's
-    /// <c>SaveModelCallback</c> does; <see cref="KeptEpoch"/> says which.
+    /// When set, each fit ends (or, cancelled, stops) by restoring the weights of its finished epoch with the lowest
+    /// validation loss, as fastai's <c>SaveModelCallback</c> does; <see cref="KeptEpoch"/> says which.
     /// </summary>
     public bool KeepBest { get; set; }
 
@@ -179,7 +179,7 @@ public sealed partial class Learner : IDisposable
                 double? trainLoss = TrainEpoch(epoch, schedule, peaks, ref step);
                 if (trainLoss is null)
                 {
-                    Restore(lastGood);
+                    Restore(best ?? lastGood);
                     Recorder.Interrupted = true;
                     return;
                 }
