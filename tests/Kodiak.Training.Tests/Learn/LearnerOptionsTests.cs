@@ -62,6 +62,25 @@ public sealed class LearnerOptionsTests : IDisposable
     }
 
     [Fact]
+    public void Keep_best_on_cancel_restores_the_best_finished_epoch_not_the_last()
+    {
+        using var learner = AugmentedLearner();
+        using var cancel = new CancellationTokenSource();
+        learner.KeepBest = true;
+        learner.Cancellation = cancel.Token;
+        learner.Unfreeze();
+        learner.Callbacks.Add(new SpoilLastEpoch(learner, lastEpoch: 1));
+        learner.Callbacks.Add(new CancelInEpoch(cancel, epoch: 2));
+
+        learner.FitOneCycle(3, 1e-3, phase: "fit");
+
+        Assert.True(learner.Recorder.Interrupted);
+        Assert.Equal(2, learner.Recorder.Epochs.Count);
+        Assert.Equal(0, learner.KeptEpoch!.Epoch);
+        Assert.Equal(learner.Recorder.Epochs[0].ValidLoss, learner.GetPreds().Losses.Average(), 4);
+    }
+
+    [Fact]
     public void Balanced_class_weights_make_each_class_count_as_much_and_wrong_weights_are_refused()
     {
         using var learner = AugmentedLearner();
@@ -76,6 +95,14 @@ public sealed class LearnerOptionsTests : IDisposable
         Assert.Throws<ArgumentException>(() => learner.ClassWeights = [1f, 0f, 1f]);
         learner.FitOneCycle(1, 1e-2);
         Assert.True(double.IsFinite(learner.Recorder.Epochs[^1].TrainLoss));
+    }
+
+    sealed class CancelInEpoch(CancellationTokenSource cancel, int epoch) : ILearnerCallback
+    {
+        public void AfterBatch(int at, int batch, double smoothLoss)
+        {
+            if (at == epoch) cancel.Cancel();
+        }
     }
 
     /// <summary>Wrecks the head during the given epoch, so that epoch's validation loss is the worst.</summary>
