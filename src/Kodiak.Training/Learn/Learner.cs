@@ -63,10 +63,14 @@ public sealed partial class Learner : IDisposable
             if (value is not null && (value.Count != Dls.Vocab.Count || value.Any(w => !(w > 0 && float.IsFinite(w)))))
                 throw new ArgumentException($"Expected {Dls.Vocab.Count} positive class weights, one per class, got [{string.Join(", ", value)}].", nameof(value));
             _classWeights = value;
+            _classWeightTensor?.Dispose();
+            // Made once here rather than at every training step.
+            _classWeightTensor = value is null ? null : tensor(value.ToArray()).DetachFromDisposeScope();
         }
     }
 
     IReadOnlyList<float>? _classWeights;
+    Tensor? _classWeightTensor;
 
     /// <summary>
     /// Weights that make every class count as much in the training loss as if the classes were balanced:
@@ -241,8 +245,7 @@ public sealed partial class Learner : IDisposable
     double TrainStep(Batch batch)
     {
         using var scope = NewDisposeScope();
-        using var weights = _classWeights is null ? null : tensor(_classWeights.ToArray());
-        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, weights, label_smoothing: LabelSmoothing);
+        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, _classWeightTensor, label_smoothing: LabelSmoothing);
         _optimizer.ZeroGrad();
         loss.backward();
         _optimizer.Step();
@@ -349,6 +352,7 @@ public sealed partial class Learner : IDisposable
     public void Dispose()
     {
         _optimizer.Dispose();
+        _classWeightTensor?.Dispose();
         Model.Dispose();
     }
 }
