@@ -39,7 +39,7 @@ internal static class PredictBenchmark
         using var predictor = Predictor.Load(bundlePath, new PredictorOptions { IntraOpThreads = threads });
         using var model = ClassifierModel.Load(bundlePath);
         model.eval();
-        var transforms = predictor.Manifest.BuildItemTransforms(bundlePath);
+        var transforms = TransformRecipe.FromJson(predictor.Manifest.ItemTransforms, bundlePath);
         var (width, height) = (predictor.Manifest.Input.Width, predictor.Manifest.Input.Height);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {threads} threads each; model: {bundlePath}, {width}×{height}, " +
                           $"{predictor.Classes.Count} classes; images: {images.Length} from {folder}");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
+using Kodiak.Bundle;
 using Kodiak.Vision;
 using Microsoft.ML.OnnxRuntime;
 
@@ -16,10 +17,6 @@ namespace Kodiak.Inference;
 /// </code></example>
 public sealed class Predictor : IDisposable
 {
-    const string InputName = "image";
-    const string ProbabilitiesName = "probabilities";
-    const string FeaturesName = "features";
-
     readonly InferenceSession _session;
     readonly RunOptions _runOptions = new();
     readonly IReadOnlyList<IItemTransform> _transforms;
@@ -27,10 +24,11 @@ public sealed class Predictor : IDisposable
     readonly DecodeOptions? _decode;
     bool _disposed;
 
-    Predictor(ModelBundle bundle, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options)
+    Predictor(ModelBundle bundle, string variant, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options)
     {
         Path = bundle.Path;
         Manifest = bundle.Manifest;
+        Variant = variant;
         _session = session;
         _transforms = transforms;
         _batchSize = options.BatchSize;
@@ -43,6 +41,9 @@ public sealed class Predictor : IDisposable
     /// <summary>What the bundle says about the model and its training.</summary>
     public BundleManifest Manifest { get; }
 
+    /// <summary>The model variant predicting, one of <see cref="BundleManifest.Variants"/> (<see cref="ModelBundle.DefaultVariant"/> unless asked otherwise).</summary>
+    public string Variant { get; }
+
     /// <summary>The classes, in the order of <see cref="Prediction.Probabilities"/>.</summary>
     public IReadOnlyList<string> Classes => Manifest.Classes;
 
@@ -52,6 +53,8 @@ public sealed class Predictor : IDisposable
     /// </summary>
     public int FeatureCount { get; private set; }
 
+    string ModelEntry => Manifest.Variants[Variant];
+
     int Width => Manifest.Input.Width;
 
     int Height => Manifest.Input.Height;
@@ -59,19 +62,20 @@ public sealed class Predictor : IDisposable
     int ImageLength => 3 * Width * Height;
 
     /// <summary>
-    /// Loads a bundle, checks it (format version, SHA-256 of the model, inputs and outputs of the graph) and runs
-    /// one warm-up prediction, so the first real one is not slower.
+    /// Loads a bundle's model (the variant <see cref="PredictorOptions.Variant"/>), checks it (format version, SHA-256
+    /// of the model, inputs and outputs of the graph) and runs one warm-up prediction, so the first real one is not slower.
     /// </summary>
     /// <param name="path">The <c>.kodiak</c> file.</param>
-    /// <param name="options">Threads, batch size and decoding limits; defaults when null.</param>
+    /// <param name="options">Model variant, threads, batch size and decoding limits; defaults when null.</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a readable bundle, or one whose model does not match its description.</exception>
+    /// <exception cref="ArgumentException">The bundle has no model of the variant asked for; the message lists those it has.</exception>
     public static Predictor Load(string path, PredictorOptions? options = null)
     {
         options ??= new PredictorOptions();
         var bundle = ModelBundle.Open(path);
-        var transforms = bundle.Manifest.BuildItemTransforms($"'{bundle.Path}'");
-        if (bundle.Manifest.Input.Name != InputName || bundle.Manifest.Input.Width < 1 || bundle.Manifest.Input.Height < 1)
+        var transforms = TransformRecipe.FromJson(bundle.Manifest.ItemTransforms, $"'{bundle.Path}'");
+        if (bundle.Manifest.Input.Name != OnnxTensors.Input || bundle.Manifest.Input.Width < 1 || bundle.Manifest.Input.Height < 1)
             throw new InvalidDataException($"'{bundle.Path}': {ModelBundle.ManifestEntry} describes an input this Kodiak cannot feed ({bundle.Manifest.Input}).");
         var output = ItemPipeline.OutputSize(transforms);
         if (output != (bundle.Manifest.Input.Width, bundle.Manifest.Input.Height))
@@ -79,7 +83,8 @@ public sealed class Predictor : IDisposable
                 $"'{bundle.Path}': the item transforms in {ModelBundle.ManifestEntry} ({string.Join(", ", transforms)}) bring images to "
                 + $"{(output is { } size ? $"{size.Width}×{size.Height}" : "sizes that depend on the image")}, not to the "
                 + $"{bundle.Manifest.Input.Width}×{bundle.Manifest.Input.Height} its model takes.");
-        byte[] onnx = bundle.ReadOnnxModel();
+        string variant = options.Variant ?? ModelBundle.DefaultVariant;
+        byte[] onnx = bundle.ReadOnnxModel(variant);
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -93,10 +98,10 @@ public sealed class Predictor : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"'{bundle.Path}': ONNX Runtime cannot load {ModelBundle.OnnxEntry}: {e.Message}", e);
+            throw new InvalidDataException($"'{bundle.Path}': ONNX Runtime cannot load {bundle.Manifest.Variants[variant]}: {e.Message}", e);
         }
 
-        var predictor = new Predictor(bundle, session, transforms, options);
+        var predictor = new Predictor(bundle, variant, session, transforms, options);
         try
         {
             predictor.CheckGraph();
@@ -136,7 +141,7 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<PredictionWithFeatures> PredictWithFeatures(IReadOnlyList<ImageSource> images)
     {
         if (FeatureCount == 0)
-            throw new InvalidOperationException($"'{Path}' has no '{FeaturesName}' output; export the model again with this Kodiak.");
+            throw new InvalidOperationException($"'{Path}' has no '{OnnxTensors.Features}' output; export the model again with this Kodiak.");
         return RunBatches(images, withFeatures: true);
     }
 
@@ -193,9 +198,9 @@ public sealed class Predictor : IDisposable
                 : null)
             {
                 if (featureOutput is null)
-                    _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName], [output]);
+                    _session.Run(_runOptions, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities], [output]);
                 else
-                    _session.Run(_runOptions, [InputName], [input], [ProbabilitiesName, FeaturesName], [output, featureOutput]);
+                    _session.Run(_runOptions, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities, OnnxTensors.Features], [output, featureOutput]);
             }
 
             var predictions = new PredictionWithFeatures[count];
@@ -217,17 +222,17 @@ public sealed class Predictor : IDisposable
 
     void CheckGraph()
     {
-        if (!_session.InputMetadata.TryGetValue(InputName, out var input) || _session.InputMetadata.Count != 1
+        if (!_session.InputMetadata.TryGetValue(OnnxTensors.Input, out var input) || _session.InputMetadata.Count != 1
             || !input.Dimensions.Skip(1).SequenceEqual([3, Height, Width]))
             throw new InvalidDataException(
-                $"'{Path}': {ModelBundle.OnnxEntry} does not take one '{InputName}' input of [N, 3, {Height}, {Width}] as {ModelBundle.ManifestEntry} says.");
-        if (!_session.OutputMetadata.TryGetValue(ProbabilitiesName, out var output) || output.Dimensions.Length != 2 || output.Dimensions[1] != Classes.Count)
+                $"'{Path}': {ModelEntry} does not take one '{OnnxTensors.Input}' input of [N, 3, {Height}, {Width}] as {ModelBundle.ManifestEntry} says.");
+        if (!_session.OutputMetadata.TryGetValue(OnnxTensors.Probabilities, out var output) || output.Dimensions.Length != 2 || output.Dimensions[1] != Classes.Count)
             throw new InvalidDataException(
-                $"'{Path}': {ModelBundle.OnnxEntry} has no '{ProbabilitiesName}' output of [N, {Classes.Count}] for the {Classes.Count} classes in {ModelBundle.ManifestEntry}.");
-        if (_session.OutputMetadata.TryGetValue(FeaturesName, out var features))
+                $"'{Path}': {ModelEntry} has no '{OnnxTensors.Probabilities}' output of [N, {Classes.Count}] for the {Classes.Count} classes in {ModelBundle.ManifestEntry}.");
+        if (_session.OutputMetadata.TryGetValue(OnnxTensors.Features, out var features))
         {
             if (features.Dimensions.Length != 2 || features.Dimensions[1] < 1)
-                throw new InvalidDataException($"'{Path}': {ModelBundle.OnnxEntry} has a '{FeaturesName}' output that is not [N, features].");
+                throw new InvalidDataException($"'{Path}': {ModelEntry} has a '{OnnxTensors.Features}' output that is not [N, features].");
             FeatureCount = features.Dimensions[1];
         }
     }

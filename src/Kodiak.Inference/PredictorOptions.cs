@@ -5,6 +5,12 @@ namespace Kodiak.Inference;
 /// <summary>How a <see cref="Predictor"/> runs the model.</summary>
 public sealed class PredictorOptions
 {
+    /// <summary>
+    /// The model variant to load, one of the bundle's <see cref="Kodiak.Bundle.BundleManifest.Variants"/> (e.g. <c>int8</c>);
+    /// null loads <see cref="Kodiak.Bundle.ModelBundle.DefaultVariant"/>.
+    /// </summary>
+    public string? Variant { get; init; }
+
     /// <summary>Threads ONNX Runtime uses inside one prediction; null lets it use one per core.</summary>
     public int? IntraOpThreads
     {

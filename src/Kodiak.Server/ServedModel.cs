@@ -1,5 +1,5 @@
+using Kodiak.Bundle;
 using Kodiak.Inference;
-using Kodiak.Vision;
 
 namespace Kodiak.Server;
 

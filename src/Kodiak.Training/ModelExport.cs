@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Kodiak.Bundle;
 using Kodiak.Vision;
 
 namespace Kodiak.Training;
@@ -9,14 +10,16 @@ public static class ModelExport
 {
     /// <summary>
     /// Writes <paramref name="path"/> (atomically): the model as ONNX (eval mode, input RGB in [0, 1] at the
-    /// validation size), its TorchSharp weights (see <see cref="ClassifierModel.Load"/>), the classes, the validation
-    /// item transforms and a summary of the training so far.
+    /// validation size), the classes, the validation item transforms and a summary of the training so far; and beside
+    /// it, in <c><paramref name="path"/><see cref="ModelBundle.TrainingWeightsSuffix"/></c>, its TorchSharp weights (see
+    /// <see cref="ClassifierModel.Load"/>), which serving does not need.
     /// </summary>
     /// <param name="learner">The trained learner; its model is left in eval mode.</param>
     /// <param name="path">The bundle, e.g. <c>model.kodiak</c>.</param>
     /// <exception cref="InvalidOperationException">
-    /// The data has no item transform giving a fixed size, or one that cannot be saved (only Resize and RandomResizedCrop can).
+    /// The data has no item transform giving a fixed size.
     /// </exception>
+    /// <exception cref="NotSupportedException">An item transform of a kind not registered with <see cref="TransformRecipe.Register{T}"/>.</exception>
     public static void Export(this Learner learner, string path)
     {
         ArgumentNullException.ThrowIfNull(learner);
@@ -38,7 +41,7 @@ public static class ModelExport
             FormatVersion = ModelBundle.FormatVersion,
             Architecture = nameof(Arch.ResNet18),
             Classes = dls.Vocab,
-            Input = new ModelInput(OnnxExport.InputName, width, height, "NCHW", "RGB", [0f, 1f],
+            Input = new ModelInput(OnnxTensors.Input, width, height, "NCHW", "RGB", [0f, 1f],
                 $"{CntkImageNetInput.ChannelOrder} order, ×{CntkImageNetInput.Scale}, minus per-channel mean ({string.Join(", ", CntkImageNetInput.MeanBgr)})"),
             ItemTransforms = [.. transforms.Select(t => JsonSerializer.SerializeToElement(TransformRecipe.ToJson(t)))],
             Training = new TrainingSummary(Path.GetFullPath(dls.Train.DataPath),
@@ -50,7 +53,7 @@ public static class ModelExport
         };
         learner.Model.eval();
         byte[] onnx = OnnxExport.Export(learner.Model, dls.Vocab, width, height);
-        ModelBundle.Write(path, manifest, onnx, stream => learner.Model.save(stream));
+        ModelBundle.Write(path, manifest, onnx, writeTrainingWeights: stream => learner.Model.save(stream));
     }
 
     static string KodiakVersion =>

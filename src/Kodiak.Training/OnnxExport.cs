@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Kodiak.Bundle;
 using Onnx;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,10 +20,6 @@ namespace Kodiak.Training;
 /// </remarks>
 internal sealed class OnnxExport
 {
-    internal const string InputName = "image";
-    internal const string LogitsName = "logits";
-    internal const string ProbabilitiesName = "probabilities";
-    internal const string FeaturesName = "features";
     internal const int FeatureCount = 512;
     const int Opset = 17;
     const int IrVersion = 8;
@@ -45,12 +42,12 @@ internal sealed class OnnxExport
         using var noGrad = no_grad();
         var export = new OnnxExport();
         var graph = export._graph;
-        graph.Input.Add(Value(InputName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(3), Fixed(height), Fixed(width)));
-        string features = export.Body(model.Body, InputName);
+        graph.Input.Add(Value(OnnxTensors.Input, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(3), Fixed(height), Fixed(width)));
+        string features = export.Body(model.Body, OnnxTensors.Input);
         export.Head(model.Head, features);
-        graph.Output.Add(Value(LogitsName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
-        graph.Output.Add(Value(ProbabilitiesName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
-        graph.Output.Add(Value(FeaturesName, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(FeatureCount)));
+        graph.Output.Add(Value(OnnxTensors.Logits, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
+        graph.Output.Add(Value(OnnxTensors.Probabilities, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(classes.Count)));
+        graph.Output.Add(Value(OnnxTensors.Features, new TensorShapeProto.Types.Dimension { DimParam = "batch" }, Fixed(FeatureCount)));
         var proto = new ModelProto
         {
             IrVersion = IrVersion,
@@ -96,13 +93,13 @@ internal sealed class OnnxExport
     {
         // fastai's AdaptiveConcatPool2d: max first, then average.
         string average = Node("GlobalAveragePool", [features]);
-        _graph.Node.Add(NewNode("Flatten", [average], FeaturesName, Int("axis", 1)));
+        _graph.Node.Add(NewNode("Flatten", [average], OnnxTensors.Features, Int("axis", 1)));
         string pooled = Node("Concat", [Node("GlobalMaxPool", [features]), average], Int("axis", 1));
         string x = Node("Flatten", [pooled], Int("axis", 1));
         x = Node("Relu", [BnLinear(x, head.Bn1, head.Lin1, "lin1")]);
         x = BnLinear(x, head.Bn2, head.Lin2, "lin2");
-        _graph.Node.Add(NewNode("Identity", [x], LogitsName));
-        _graph.Node.Add(NewNode("Softmax", [LogitsName], ProbabilitiesName, Int("axis", 1)));
+        _graph.Node.Add(NewNode("Identity", [x], OnnxTensors.Logits));
+        _graph.Node.Add(NewNode("Softmax", [OnnxTensors.Logits], OnnxTensors.Probabilities, Int("axis", 1)));
     }
 
     /// <summary>Conv with <paramref name="kernel"/>, then eval-mode BatchNorm, as one Conv with a bias.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Kodiak.Bundle;
 using Kodiak.Testing;
 using Kodiak.Training;
 using Kodiak.Vision;

@@ -1,3 +1,4 @@
+using Kodiak.Bundle;
 using Kodiak.Testing;
 using Kodiak.Vision;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Google.Protobuf;
+using Kodiak.Bundle;
 using Kodiak.Vision;
 using Onnx;
 
@@ -34,39 +35,39 @@ public static class ColourModel
             FormatVersion = ModelBundle.FormatVersion,
             Architecture = "ChannelMeans",
             Classes = Classes,
-            Input = new ModelInput("image", size, size, "NCHW", "RGB", [0f, 1f], "nothing"),
+            Input = new ModelInput(OnnxTensors.Input, size, size, "NCHW", "RGB", [0f, 1f], "nothing"),
             ItemTransforms = [JsonSerializer.SerializeToElement(TransformRecipe.ToJson(new Resize(resizeTo ?? size, ResizeMethod.Squish)))],
             Training = new TrainingSummary(dataFolder, new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test")
             {
                 ValidItems = validItems,
             },
         };
-        ModelBundle.Write(path, manifest, Graph(size, outputs, features), _ => { });
+        ModelBundle.Write(path, manifest, Graph(size, outputs, features));
         return path;
     }
 
     static byte[] Graph(int size, int outputs, bool features)
     {
         var graph = new GraphProto { Name = "colours" };
-        graph.Input.Add(Value("image", -1, 3, size, size));
-        graph.Output.Add(Value("probabilities", -1, outputs));
+        graph.Input.Add(Value(OnnxTensors.Input, -1, 3, size, size));
+        graph.Output.Add(Value(OnnxTensors.Probabilities, -1, outputs));
         var sharpness = new TensorProto { Name = "sharpness", DataType = (int)TensorProto.Types.DataType.Float };
         sharpness.FloatData.Add(Sharpness);
         graph.Initializer.Add(sharpness);
-        graph.Node.Add(Node("GlobalAveragePool", ["image"], "pooled"));
+        graph.Node.Add(Node("GlobalAveragePool", [OnnxTensors.Input], "pooled"));
         graph.Node.Add(Node("Flatten", ["pooled"], "means"));
-        graph.Node.Add(Node("Mul", ["means", "sharpness"], "logits"));
-        var softmax = Node("Softmax", ["logits"], "probabilities");
+        graph.Node.Add(Node("Mul", ["means", "sharpness"], OnnxTensors.Logits));
+        var softmax = Node("Softmax", [OnnxTensors.Logits], OnnxTensors.Probabilities);
         softmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
         graph.Node.Add(softmax);
         if (features)
         {
-            graph.Output.Add(Value("features", -1, 48));
-            var pool = Node("AveragePool", ["image"], "pooled4");
+            graph.Output.Add(Value(OnnxTensors.Features, -1, 48));
+            var pool = Node("AveragePool", [OnnxTensors.Input], "pooled4");
             pool.Attribute.Add(Ints("kernel_shape", size / 4, size / 4));
             pool.Attribute.Add(Ints("strides", size / 4, size / 4));
             graph.Node.Add(pool);
-            graph.Node.Add(Node("Flatten", ["pooled4"], "features"));
+            graph.Node.Add(Node("Flatten", ["pooled4"], OnnxTensors.Features));
         }
 
         var model = new ModelProto { IrVersion = 8, Graph = graph };

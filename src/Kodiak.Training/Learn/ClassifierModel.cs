@@ -1,4 +1,4 @@
-using Kodiak.Vision;
+using Kodiak.Bundle;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,18 +34,22 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
         arch == Arch.ResNet18 ? ResNet18Body.LoadPretrained() : throw new ArgumentOutOfRangeException(nameof(arch), arch, "Only ResNet18 is available.");
 
     /// <summary>
-    /// The trained model saved in a <c>.kodiak</c> bundle (see <see cref="ModelExport.Export"/>), in training mode,
-    /// ready to train further or to evaluate after <c>eval()</c>.
+    /// The trained model exported as a <c>.kodiak</c> bundle (see <see cref="ModelExport.Export"/>), in training mode,
+    /// ready to train further or to evaluate after <c>eval()</c>. Its TorchSharp weights are read from the file the export
+    /// wrote beside the bundle (from inside format-1 bundles), because the bundle's ONNX graph has its BatchNorm layers
+    /// folded into the convolutions and cannot give them back.
     /// </summary>
     /// <param name="bundlePath">The bundle.</param>
-    /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a readable bundle, another architecture, or weights that do not fit.</exception>
+    /// <exception cref="FileNotFoundException">No such bundle, or no weights file beside it.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Not a readable bundle, another architecture, weights that belong to another export, or weights that do not fit.
+    /// </exception>
     public static ClassifierModel Load(string bundlePath)
     {
         var bundle = ModelBundle.Open(bundlePath);
         if (bundle.Manifest.Architecture != nameof(Arch.ResNet18))
             throw new InvalidDataException($"'{bundle.Path}' holds a {bundle.Manifest.Architecture}; Kodiak.Training can load only {nameof(Arch.ResNet18)}.");
-        using var weights = new MemoryStream(bundle.ReadWeights(), writable: false);
+        using var weights = new MemoryStream(bundle.ReadTrainingWeights(), writable: false);
         var model = new ClassifierModel(new ResNet18Body(), bundle.Manifest.Classes.Count);
         try
         {
@@ -55,7 +59,7 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
         catch (Exception e) when (e is not InvalidDataException)
         {
             model.Dispose();
-            throw new InvalidDataException($"'{bundle.Path}': the weights in {ModelBundle.WeightsEntry} do not fit a {nameof(Arch.ResNet18)} for {bundle.Manifest.Classes.Count} classes: {e.Message}", e);
+            throw new InvalidDataException($"'{bundle.Path}': its TorchSharp weights do not fit a {nameof(Arch.ResNet18)} for {bundle.Manifest.Classes.Count} classes: {e.Message}", e);
         }
     }
 

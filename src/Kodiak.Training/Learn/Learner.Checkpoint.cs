@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Kodiak.Bundle;
 using Kodiak.Vision;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Testing;
 using Kodiak.Vision;
@@ -86,7 +87,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         using var session = new InferenceSession(onnx);
         using var input = OrtValue.CreateTensorValueFromMemory(pixels, [files.Count, 3, height, width]);
         using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, [OnnxExport.InputName], [input], [OnnxExport.ProbabilitiesName]);
+        using var results = session.Run(runOptions, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities]);
         float[] actual = results[0].GetTensorDataAsSpan<float>().ToArray();
 
         float worst = MaxDifference(expected, actual);
@@ -176,7 +177,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         Assert.Equal(["animals", "food", "vehicles"], manifest.Classes);
         Assert.Equal(Samples, manifest.Training.DataFolder);
         Assert.Equal((64, 64), (manifest.Input.Width, manifest.Input.Height));
-        Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(manifest.BuildItemTransforms("m")).ToString());
+        Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(TransformRecipe.FromJson(manifest.ItemTransforms, "m")).ToString());
         Assert.Equal(fixture.Learner.Dls.Valid.Items.Count, manifest.Training.Items["valid"].Values.Sum());
         Assert.Equal(fixture.Learner.Dls.Train.Items.Count(i => i.Label == 0), manifest.Training.Items["train"]["animals"]);
         Assert.Equal(fixture.Learner.Dls.Valid.Items.Select(i => Path.GetRelativePath(Samples, i.Path).Replace('\\', '/')), manifest.Training.ValidItems);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Kodiak.Vision;
+namespace Kodiak.Bundle;
 
 /// <summary>
 /// <c>kodiak.json</c>, the description inside a <c>.kodiak</c> bundle: what the model predicts, what input it
@@ -23,8 +23,10 @@ public sealed record BundleManifest
     public required ModelInput Input { get; init; }
 
     /// <summary>
-    /// The validation item transforms (see <see cref="TransformRecipe"/>), applied in order after decoding, that
-    /// bring any image to <see cref="ModelInput.Width"/> × <see cref="ModelInput.Height"/>.
+    /// The validation item transforms, applied in order after decoding, that bring any image to
+    /// <see cref="ModelInput.Width"/> × <see cref="ModelInput.Height"/>: each an object whose <c>transform</c> field
+    /// names its kind, kept as JSON here because the transforms themselves live in Kodiak.Vision (its <c>TransformRecipe</c>
+    /// rebuilds them).
     /// </summary>
     public required IReadOnlyList<JsonElement> ItemTransforms { get; init; }
 
@@ -34,18 +36,37 @@ public sealed record BundleManifest
     /// <summary>SHA-256 (lower-case hex) of each other file in the bundle, by name; checked on reading.</summary>
     public IReadOnlyDictionary<string, string> Sha256 { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The item transforms, rebuilt.</summary>
-    /// <param name="source">Names the bundle in error messages.</param>
-    /// <exception cref="InvalidDataException">A transform cannot be rebuilt.</exception>
-    public IReadOnlyList<IItemTransform> BuildItemTransforms(string source) =>
-        [.. ItemTransforms.Select(t => TransformRecipe.FromJson(t, source))];
+    /// <summary>
+    /// The ONNX models in the bundle by variant name, e.g. <c>{"fp32": "model.onnx"}</c>; always holds
+    /// <see cref="ModelBundle.DefaultVariant"/>. Filled in by <see cref="ModelBundle.Write"/>; format-1 bundles, which
+    /// have no such field, are read as having only the default variant.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Variants { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The names of the extra entries written with the model (see <see cref="ModelBundle.ReadEntry"/>), each with its
+    /// SHA-256 in <see cref="Sha256"/>; filled in by <see cref="ModelBundle.Write"/>.
+    /// </summary>
+    public IReadOnlyList<string> Entries { get; init; } = [];
+
+    /// <summary>
+    /// The TorchSharp weights kept beside the bundle to continue training (serving does not need them), or null when
+    /// none were written; filled in by <see cref="ModelBundle.Write"/>. Format-1 bundles held them inside, as <c>weights.bin</c>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CompanionFile? TrainingWeights { get; init; }
 }
 
+/// <summary>A file kept beside a bundle rather than inside it, tied to the bundle by its SHA-256.</summary>
+/// <param name="Name">The file's name, in the bundle's folder.</param>
+/// <param name="Sha256">SHA-256 (lower-case hex) of its content.</param>
+public sealed record CompanionFile(string Name, string Sha256);
+
 /// <summary>
-/// The ONNX model's image input: float <c>[N, 3, Height, Width]</c>, RGB in [0, 1], planar
-/// (<see cref="RgbImage.ToChwFloats"/>); any normalisation the network needs happens inside the graph.
+/// The ONNX model's image input: float <c>[N, 3, Height, Width]</c>, RGB in [0, 1], planar (channel by channel);
+/// any normalisation the network needs happens inside the graph.
 /// </summary>
-/// <param name="Name">The ONNX input name (<c>image</c>).</param>
+/// <param name="Name">The ONNX input name (<see cref="OnnxTensors.Input"/>).</param>
 /// <param name="Width">Image width in pixels.</param>
 /// <param name="Height">Image height in pixels.</param>
 /// <param name="Layout">Axis order, <c>NCHW</c>.</param>

@@ -1,7 +1,7 @@
-namespace Kodiak.Vision;
+namespace Kodiak.Bundle;
 
-/// <summary>Writes a file all at once or not at all: bundles and checkpoints are never left half-written.</summary>
-internal static class AtomicFile
+/// <summary>Writes a file all at once or not at all: bundles, training weights and checkpoints are never left half-written.</summary>
+public static class AtomicFile
 {
     /// <summary>
     /// Writes to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over
@@ -11,6 +11,8 @@ internal static class AtomicFile
     /// <param name="write">Writes the content; it must leave the stream open.</param>
     public static void Write(string path, Action<Stream> write)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temporary = $"{full}.{Guid.NewGuid():N}.tmp";
