@@ -197,4 +197,104 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         Assert.Contains("add an item transform such as new Resize(224)", e.Message);
         Assert.False(File.Exists(Path.Combine(temp.Path, "m.kodiak")));
     }
+
+    [Fact]
+    public void A_model_loaded_back_from_a_format_2_bundle_gives_the_learners_logits_and_trains_further()
+    {
+        using var temp = new TempFolder();
+        var dls = DataFixture.Block().DataLoaders(DataFixture.Write(temp), batchSize: 4, workers: 1);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: 5);
+        RandomiseHeadStatistics(learner.Model, seed: 8);
+        string path = Path.Combine(temp.Path, "m.kodiak");
+        learner.Export(path);
+        using var batch = dls.Valid.Epoch(0).First();
+
+        var loaded = ClassifierModel.Load(path);
+        using var again = new Learner(dls, loaded);
+        loaded.eval();
+        float[] expected, actual;
+        using (no_grad())
+        {
+            expected = learner.Model.forward(batch.Images).data<float>().ToArray();
+            actual = loaded.forward(batch.Images).data<float>().ToArray();
+        }
+
+        Assert.True(MaxDifference(expected, actual) <= 1e-5f, $"logits differ by {MaxDifference(expected, actual)}");
+        float[] headBefore = loaded.Head.Lin2.weight!.data<float>().ToArray();
+        again.FitOneCycle(1, 1e-2);
+        Assert.True(double.IsFinite(Assert.Single(again.Recorder.Epochs).TrainLoss));
+        Assert.NotEqual(headBefore, loaded.Head.Lin2.weight!.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void A_registered_custom_item_transform_is_exported_and_the_predictor_prepares_images_as_the_validation_loader_does()
+    {
+        Posterize.Register();
+        using var temp = new TempFolder();
+        var block = DataFixture.Block().With(itemTransforms: [new Posterize(levels: 3), new Resize(16, ResizeMethod.Squish)]);
+        var dls = block.DataLoaders(DataFixture.Write(temp), batchSize: 4, workers: 1);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18);
+        string path = Path.Combine(temp.Path, "m.kodiak");
+
+        learner.Export(path);
+
+        using var predictor = Predictor.Load(path);
+        Assert.Equal("Posterize(3)", TransformRecipe.FromJson(predictor.Manifest.ItemTransforms, "m")[0].ToString());
+        using var batch = dls.Valid.Epoch(0).First();
+        var loaded = batch.Images.data<float>().ToArray();
+        int length = 3 * 16 * 16;
+        for (int i = 0; i < batch.Paths.Count; i++)
+        {
+            var prepared = new float[length];
+            predictor.Preprocess(batch.Paths[i], prepared);
+            Assert.Equal(loaded.AsSpan(i * length, length).ToArray(), prepared);
+        }
+
+        // The solid class colours (220, 30, 30…) come out posterized to 0, 128 or 255: the transform really ran on both sides.
+        float[] levels = [0f, 128 / 255f, 1f];
+        Assert.All(loaded, v => Assert.Contains(levels, l => Math.Abs(l - v) < 1e-6f));
+    }
+
+    [Fact]
+    public void An_unregistered_custom_item_transform_fails_at_export_naming_it()
+    {
+        using var temp = new TempFolder();
+        var block = DataFixture.Block().With(itemTransforms: [new Unregistered(), new Resize(16, ResizeMethod.Squish)]);
+        using var learner = VisionLearner.Create(block.DataLoaders(DataFixture.Write(temp), batchSize: 4, workers: 1), Arch.ResNet18);
+        string path = Path.Combine(temp.Path, "m.kodiak");
+
+        var e = Assert.Throws<NotSupportedException>(() => learner.Export(path));
+
+        Assert.Contains("Unregistered", e.Message);
+        Assert.Contains("TransformRecipe.Register", e.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    /// <summary>Rounds every channel to one of <c>levels</c> values: a user's own transform, with a setting to save.</summary>
+    sealed class Posterize(int levels) : IItemTransform
+    {
+        public int Levels { get; } = levels;
+
+        public static void Register() => TransformRecipe.Register<Posterize>("Posterize", p => new() { ["levels"] = p.Levels },
+            json => new Posterize(json.GetProperty("levels").GetInt32()));
+
+        public (int MinWidth, int MinHeight) DecodeSize(int sourceWidth, int sourceHeight) => (sourceWidth, sourceHeight);
+
+        public RgbImage Apply(RgbImage image, ItemContext context)
+        {
+            double step = 255.0 / (Levels - 1);
+            return new RgbImage(image.Width, image.Height, [.. image.Pixels.Select(p => (byte)Math.Round(Math.Round(p / step) * step))]);
+        }
+
+        public override string ToString() => $"Posterize({Levels})";
+    }
+
+    sealed class Unregistered : IItemTransform
+    {
+        public (int MinWidth, int MinHeight) DecodeSize(int sourceWidth, int sourceHeight) => (sourceWidth, sourceHeight);
+
+        public RgbImage Apply(RgbImage image, ItemContext context) => image;
+
+        public override string ToString() => "Unregistered";
+    }
 }
