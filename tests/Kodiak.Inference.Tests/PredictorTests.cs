@@ -61,6 +61,39 @@ public sealed class PredictorTests : IDisposable
         Assert.Contains("no 'features' output", Assert.Throws<InvalidOperationException>(() => predictor.PredictWithFeatures(images)).Message);
     }
 
+    /// <summary>A bundle whose default model has features and whose variant <c>plain</c> is the same model without them.</summary>
+    string TwoVariantBundle()
+    {
+        var full = ModelBundle.Open(Bundle());
+        byte[] plain = ModelBundle.Open(ColourModel.Write(Path.Combine(_temp.Path, "plain.kodiak"), features: false)).ReadOnnxModel();
+        string path = Path.Combine(_temp.Path, "variants.kodiak");
+        ModelBundle.Write(path, full.Manifest, full.ReadOnnxModel(), new Dictionary<string, ReadOnlyMemory<byte>> { ["model.plain.onnx"] = plain },
+            new Dictionary<string, string> { ["plain"] = "model.plain.onnx" });
+        return path;
+    }
+
+    [Fact]
+    public void The_default_variant_is_loaded_unless_another_is_asked_for()
+    {
+        string path = TwoVariantBundle();
+
+        using var fp32 = Predictor.Load(path);
+        using var plain = Predictor.Load(path, new PredictorOptions { Variant = "plain" });
+
+        Assert.Equal(("fp32", 48), (fp32.Variant, fp32.FeatureCount));
+        Assert.Equal(("plain", 0), (plain.Variant, plain.FeatureCount));
+        string image = Image("tomato.png", 220, 30, 30);
+        AssertProbabilities([.. fp32.Predict(image).Probabilities], plain.Predict(image).Probabilities);
+    }
+
+    [Fact]
+    public void Asking_for_a_variant_the_bundle_lacks_names_the_variants_it_has()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Predictor.Load(TwoVariantBundle(), new PredictorOptions { Variant = "int8" }));
+
+        Assert.Contains("variants.kodiak' has no model variant 'int8'; it has fp32, plain", e.Message);
+    }
+
     [Fact]
     public void A_path_bytes_and_a_stream_give_the_same_prediction()
     {
