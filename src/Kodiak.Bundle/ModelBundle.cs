@@ -288,7 +288,8 @@ public sealed class ModelBundle
 
     static string Add(ZipArchive zip, string name, ReadOnlySpan<byte> bytes)
     {
-        using (var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open())
+        // Optimal, not Fastest: .NET's fastest deflate grows float weights by about 6 % where level 6 shrinks them by 7 %.
+        using (var stream = zip.CreateEntry(name, CompressionLevel.Optimal).Open())
             stream.Write(bytes);
         return Hash(bytes);
     }
