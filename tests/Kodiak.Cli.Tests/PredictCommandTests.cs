@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Kodiak.Testing;
+using Kodiak.Testing.Training;
 using Kodiak.Training;
 using Kodiak.Vision;
 using Xunit.Abstractions;
