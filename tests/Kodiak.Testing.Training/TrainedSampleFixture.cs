@@ -64,7 +64,9 @@ public sealed class TrainedSampleFixture : IDisposable
             [new RandomResizedCrop(32, 0.5)], []);
         using var learner = VisionLearner.Create(block.DataLoaders(data, batchSize: 16, seed: 42), Arch.ResNet18, seed: 42);
         learner.FitOneCycle(1, 1e-2);
-        learner.Export(Path.Combine(cache, BundleName));
+        string bundle = Path.Combine(cache, BundleName);
+        File.Delete(bundle); // what a run that died while exporting may have left
+        learner.Export(bundle);
         var valid = learner.GetPreds();
         var saved = new SavedValidation(valid.Vocab, [.. valid.Paths.Select((_, i) => valid.Vocab.Select((_, c) => valid.Probability(i, c)).ToArray())],
             [.. valid.Targets], [.. valid.Losses], [.. valid.Paths.Select(p => Path.GetRelativePath(data, p))]);
