@@ -19,7 +19,7 @@ public sealed class TrainedSampleFixture : IDisposable
     /// <summary>The name to give the test collection that shares one trained sample.</summary>
     public const string Collection = "trained sample";
 
-    /// <summary>Everything the model depends on besides the images and the code; change it with <see cref="Train"/>.</summary>
+    /// <summary>What <see cref="Train"/> does, for the cache key (which also covers the code, so this is only for people reading a cache folder).</summary>
     const string Recipe = "random-crop 32 minScale 0.5, no augmentation, validPct 0.2, seed 42, batch 16, ResNet18, FitOneCycle(1, 1e-2)";
 
     const string BundleName = "model.kodiak";
@@ -30,10 +30,12 @@ public sealed class TrainedSampleFixture : IDisposable
     public TrainedSampleFixture()
     {
         Data = Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
-        string cache = Path.Combine(Path.GetTempPath(), "kodiak-tests", "trained-sample-" + Key(Data));
-        Directory.CreateDirectory(cache);
-        using (Lock(Path.Combine(cache, ".lock")))
+        string root = Path.Combine(Path.GetTempPath(), "kodiak-tests");
+        string cache = Path.Combine(root, "trained-sample-" + Key(Data));
+        using (Lock(cache))
         {
+            // Marks the folder as in use, so that no other run prunes it.
+            Directory.SetLastWriteTimeUtc(cache, DateTime.UtcNow);
             if (!File.Exists(Path.Combine(cache, ValidationName)))
                 Train(Data, cache);
             Validation = Load(Path.Combine(cache, ValidationName), Data);
@@ -41,6 +43,8 @@ public sealed class TrainedSampleFixture : IDisposable
             Bundle = Path.Combine(_temp.Path, BundleName);
             File.Copy(Path.Combine(cache, BundleName), Bundle);
         }
+
+        PruneOthers(root, cache);
     }
 
     /// <summary>The sample's folder (one subfolder per class).</summary>
@@ -82,18 +86,25 @@ public sealed class TrainedSampleFixture : IDisposable
         return new ClassificationInterpretation(saved.Vocab, saved.Probabilities, saved.Targets, saved.Losses, [.. saved.Paths.Select(p => Path.Combine(data, p))]);
     }
 
-    /// <summary>A hash of the recipe, every sample file (name and bytes) and the training and decoding code (their assemblies' MVIDs).</summary>
+    /// <summary>
+    /// A hash of the recipe, every sample file (name and bytes) and the code: the training, decoding and this fixture's
+    /// assemblies' MVIDs (deterministic builds: they change exactly when the code or its references do).
+    /// </summary>
     static string Key(string data)
     {
         var text = new StringBuilder(Recipe);
-        text.Append('|').Append(typeof(VisionLearner).Assembly.ManifestModule.ModuleVersionId).Append('|').Append(typeof(ImageFiles).Assembly.ManifestModule.ModuleVersionId);
+        foreach (var code in new[] { typeof(VisionLearner), typeof(ImageFiles), typeof(TrainedSampleFixture) })
+            text.Append('|').Append(code.Assembly.ManifestModule.ModuleVersionId);
         foreach (string file in ImageFiles.Get(data).Order(StringComparer.Ordinal))
             text.Append('|').Append(Path.GetRelativePath(data, file)).Append(':').Append(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
-    /// <summary>An exclusive lock on <paramref name="path"/> (flock on Linux, released if the holder dies), waiting for whoever holds it.</summary>
-    static FileStream Lock(string path)
+    /// <summary>
+    /// An exclusive lock on the folder's <c>.lock</c> file (flock on Linux, released if the holder dies), waiting for
+    /// whoever holds it; the folder is made (again, should a prune have just removed it) as needed.
+    /// </summary>
+    static FileStream Lock(string folder)
     {
         // Only a guard: training takes well under this even on a loaded machine.
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(20);
@@ -101,11 +112,34 @@ public sealed class TrainedSampleFixture : IDisposable
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                Directory.CreateDirectory(folder);
+                return new FileStream(Path.Combine(folder, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
+                // Held by another assembly (or the folder was just pruned): try again shortly.
                 Thread.Sleep(200);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes other keys' folders (each bundle is about 140 MB) unused for an hour: older code's models, which no run
+    /// that is still going can need (every fixture touches its folder when it takes the lock, and a run takes minutes).
+    /// </summary>
+    static void PruneOthers(string root, string keep)
+    {
+        foreach (string folder in Directory.EnumerateDirectories(root, "trained-sample-*"))
+        {
+            if (folder == keep || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow - TimeSpan.FromHours(1))
+                continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another run is pruning it too, or it is not ours to delete: it costs only disk.
             }
         }
     }
