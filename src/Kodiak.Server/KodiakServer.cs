@@ -1,11 +1,9 @@
-using Kodiak.Inference;
-using Kodiak.Vision;
-
 namespace Kodiak.Server;
 
 /// <summary>
 /// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks and the OpenAPI
-/// document at <c>/openapi/v1.json</c>. Both <c>kodiak serve</c> and <c>dotnet run --project src/Kodiak.Server</c> use it.
+/// document at <c>/openapi/v1.json</c>, as <c>kodiak serve</c> serves it. To put the API into an app of your own, use
+/// <see cref="KodiakServing"/> instead.
 /// </summary>
 /// <example><code>
 /// var app = KodiakServer.Build(["--urls", "http://127.0.0.1:5000"], new ServeOptions { Model = "model.kodiak" });
@@ -25,13 +23,28 @@ public static class KodiakServer
     /// <exception cref="ArgumentException">An option is invalid or no model is given.</exception>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
     /// <exception cref="InvalidDataException">The model file is not a readable bundle.</exception>
-    public static WebApplication Build(string[] args, ServeOptions? options = null) => KodiakWeb.Build(args, options, AddKodiak, MapKodiak);
+    public static WebApplication Build(string[] args, ServeOptions? options = null)
+    {
+        var app = KodiakWeb.Build(args, options, AddKodiak, MapKodiak);
+        try
+        {
+            // Load the model now, so that an unusable one fails here with its own exception rather than on start.
+            app.Services.GetRequiredService<IModelRouter>();
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+
+        return app;
+    }
 
     /// <summary>One line for the terminal: what is served and where; call it after the app has started.</summary>
     /// <param name="app">An app from <see cref="Build"/>.</param>
     public static string Describe(WebApplication app)
     {
-        var model = app.Services.GetRequiredService<ServedModel>();
+        var model = app.Services.GetRequiredService<IModelRouter>().Models[0];
         return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path} at {string.Join(", ", app.Urls)}";
     }
 
@@ -41,22 +54,21 @@ public static class KodiakServer
         builder.UseKodiakDefaults();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
 
-        var predictor = Predictor.Load(options.Model, new PredictorOptions
-        {
-            BatchSize = options.MaxBatchSize,
-            IntraOpThreads = options.IntraOpThreads,
-            Decode = new DecodeOptions { MaxPixels = options.MaxImagePixels },
-        });
-        builder.Services.AddSingleton(_ => new ServedModel(predictor, options));
-        builder.Services.AddSingleton(services => new PredictionBatcher(
-            services.GetRequiredService<ServedModel>().Predictor.PredictBatch, options.MaxBatchSize, options.MaxBatchWait, options.QueueCapacity));
-        builder.Services.AddHostedService(services => services.GetRequiredService<PredictionBatcher>());
+        builder.Services.AddKodiakServing(serve => Copy(options, serve));
     }
 
     static void MapKodiak(this WebApplication app)
     {
         app.UseSecurityHeaders();
         app.UsePage("index.html", "kodiak.js", "app.js", "app.css");
-        app.MapPredictApi();
+        app.MapKodiakPredict();
+        app.MapKodiakHealth();
+    }
+
+    /// <summary>Every setting of <paramref name="from"/> onto <paramref name="to"/> (the options pattern makes its own instance); by reflection, so a new setting cannot be forgotten.</summary>
+    static void Copy(ServeOptions from, ServeOptions to)
+    {
+        foreach (var property in typeof(ServeOptions).GetProperties())
+            property.SetValue(to, property.GetValue(from));
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.OpenApi;
 
 namespace Kodiak.Server;
 
-/// <summary>The JSON API: <c>POST /api/predict</c>, <c>GET /api/model</c>, <c>GET /healthz</c>, <c>GET /readyz</c>.</summary>
+/// <summary>The JSON API: <c>POST /api/predict</c> and <c>GET /api/model</c>.</summary>
 internal static class PredictApi
 {
     /// <summary>The multipart form field that carries the image.</summary>
@@ -43,13 +43,26 @@ internal static class PredictApi
         return new OpenApiRequestBody { Required = true, Content = content };
     }
 
-    public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
+    /// <summary>The header, or the multipart form field, that names where a request comes from (a camera, a client app).</summary>
+    public const string SourceHeader = "X-Kodiak-Source";
+
+    /// <summary>The multipart form field that can carry the source id instead of <see cref="SourceHeader"/>.</summary>
+    public const string SourceField = "source";
+
+    /// <summary>The header that carries the request id both ways: a caller's own id is kept, else the server makes one.</summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>Longest source or request id kept, in characters: they go into logs and prediction records.</summary>
+    public const int MaxIdLength = 200;
+
+    public static RouteGroupBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Prediction");
         api.MapPost("/predict", Predict)
             .WithName("Predict")
             .WithSummary("Predicts the class of one image.")
-            .WithDescription($"Send the image as multipart/form-data (field '{FileField}') or as the raw body with an image/* or application/octet-stream content type.")
+            .WithDescription($"Send the image as multipart/form-data (field '{FileField}') or as the raw body with an image/* or application/octet-stream content type. "
+                             + $"An optional source id ('{SourceHeader}' header or '{SourceField}' form field) and request id ('{RequestIdHeader}') reach the prediction log.")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.RequestBody = UploadBody();
@@ -63,30 +76,38 @@ internal static class PredictApi
         api.MapGet("/model", GetModel)
             .WithName("GetModel")
             .WithSummary("The served model: name, version, classes, input size, training metrics and the server's limits.");
-        app.MapGet("/healthz", () => TypedResults.Text("ok"))
-            .WithTags("Health").WithSummary("200 while the process is up.");
-        app.MapGet("/readyz", Ready)
-            .WithTags("Health").WithSummary("200 when the model is loaded and the queue has room; 503 otherwise.");
-        return app;
+        return api;
     }
 
-    static async Task<Results<Ok<PredictResponse>, ProblemHttpResult>> Predict(HttpContext context, PredictionBatcher batcher, ServedModel model)
+    static async Task<Results<Ok<PredictResponse>, ProblemHttpResult>> Predict(HttpContext context, PredictionPipeline pipeline)
     {
-        long start = Stopwatch.GetTimestamp();
-        using var slot = batcher.TryAdmit();
-        if (slot is null)
+        var headers = context.Request.Headers;
+        string requestId = headers[RequestIdHeader] is [{ Length: > 0 and <= MaxIdLength } given] ? given : context.TraceIdentifier;
+        context.Response.Headers[RequestIdHeader] = requestId;
+        var request = new PredictionRequest(requestId, headers[SourceHeader] is [{ Length: > 0 } source] ? source : null);
+        if (request.SourceId?.Length > MaxIdLength)
+            return Reject(pipeline, request, RejectReason.BadUpload, TooLongSource());
+
+        using var admission = pipeline.Admit(request);
+        if (admission is null)
             return Busy(context.Response);
 
-        var (image, problem) = await ReadUploadAsync(context, model.Options);
+        var model = admission.Route.Answer.Model;
+        var (upload, problem) = await ReadUploadAsync(context, model.Options);
         if (problem is not null)
-            return problem;
+            return Reject(pipeline, request, problem.Value.Reason, problem.Value.Result);
+        if (upload.Source is { } formSource)
+        {
+            if (formSource.Length > MaxIdLength)
+                return Reject(pipeline, request, RejectReason.BadUpload, TooLongSource());
+            request = request with { SourceId = request.SourceId ?? formSource };
+        }
 
         try
         {
-            var prediction = await slot.PredictAsync(image);
-            var probabilities = model.Predictor.Classes.Select((c, i) => KeyValuePair.Create(c, prediction.Probabilities[i]));
-            return TypedResults.Ok(new PredictResponse(prediction.Label, prediction.Index, new Dictionary<string, float>(probabilities),
-                new ModelName(model.Name, model.Version), Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+            var prediction = await pipeline.PredictAsync(admission, request, upload.Image);
+            return TypedResults.Ok(new PredictResponse(prediction.Label, prediction.Index, PredictionPipeline.Probabilities(model, prediction),
+                new ModelName(model.Name, model.Version), requestId, Stopwatch.GetElapsedTime(admission.Started).TotalMilliseconds));
         }
         catch (ImageDecodeException e)
         {
@@ -94,15 +115,31 @@ internal static class PredictApi
         }
         catch (OperationCanceledException)
         {
+            pipeline.Rejected(request, RejectReason.Busy);
             return Busy(context.Response);
         }
     }
+
+    static ProblemHttpResult Reject(PredictionPipeline pipeline, PredictionRequest request, string reason, ProblemHttpResult problem)
+    {
+        pipeline.Rejected(request, reason);
+        return problem;
+    }
+
+    static ProblemHttpResult TooLongSource() => TypedResults.Problem(
+        $"The source id ('{SourceHeader}' or '{SourceField}') is longer than {MaxIdLength} characters.", statusCode: StatusCodes.Status400BadRequest, title: "Source id too long.");
+
+    /// <summary>The image bytes and the form's source id, when sent.</summary>
+    readonly record struct Upload(ReadOnlyMemory<byte> Image, string? Source);
+
+    /// <summary>Why an upload cannot be read: the answer and the metric's reason.</summary>
+    readonly record struct Refusal(ProblemHttpResult Result, string Reason);
 
     /// <summary>
     /// The image bytes, or the problem that stops us reading them. The upload has <see cref="ServeOptions.UploadTimeout"/>
     /// to arrive: its request holds an admission slot meanwhile, so slow clients cannot hold every slot for long.
     /// </summary>
-    static async Task<(ReadOnlyMemory<byte> Image, ProblemHttpResult? Problem)> ReadUploadAsync(HttpContext context, ServeOptions options)
+    static async Task<(Upload Upload, Refusal? Problem)> ReadUploadAsync(HttpContext context, ServeOptions options)
     {
         var request = context.Request;
         long limit = options.MaxUploadBytes;
@@ -124,19 +161,20 @@ internal static class PredictApi
                 }
                 catch (Exception e) when (e is InvalidDataException or IOException and not BadHttpRequestException)
                 {
-                    return (default, TypedResults.Problem($"The multipart form cannot be read: {e.Message}",
-                        statusCode: StatusCodes.Status400BadRequest, title: "Broken form."));
+                    return (default, new(TypedResults.Problem($"The multipart form cannot be read: {e.Message}",
+                        statusCode: StatusCodes.Status400BadRequest, title: "Broken form."), RejectReason.BadUpload));
                 }
 
                 if (form.Files.GetFile(FileField) is not { } file)
-                    return (default, TypedResults.Problem($"The form has no '{FileField}' field: send the image as the '{FileField}' field.",
-                        statusCode: StatusCodes.Status400BadRequest, title: "No image in the form."));
-                return (await ReadAllAsync(file.OpenReadStream(), file.Length, uploading.Token), null);
+                    return (default, new(TypedResults.Problem($"The form has no '{FileField}' field: send the image as the '{FileField}' field.",
+                        statusCode: StatusCodes.Status400BadRequest, title: "No image in the form."), RejectReason.BadUpload));
+                string? source = form[SourceField] is [{ Length: > 0 } field] ? field : null;
+                return (new(await ReadAllAsync(file.OpenReadStream(), file.Length, uploading.Token), source), null);
             }
 
             if (type is not null && (type.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
                                      || type.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)))
-                return (await ReadAllAsync(request.Body, request.ContentLength ?? 0, uploading.Token), null);
+                return (new(await ReadAllAsync(request.Body, request.ContentLength ?? 0, uploading.Token), null), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -144,18 +182,19 @@ internal static class PredictApi
         }
         catch (BadHttpRequestException e)
         {
-            return (default, TypedResults.Problem($"The upload cannot be read: {e.Message}", statusCode: e.StatusCode, title: "Broken upload."));
+            return (default, new(TypedResults.Problem($"The upload cannot be read: {e.Message}", statusCode: e.StatusCode, title: "Broken upload."),
+                RejectReason.BadUpload));
         }
         catch (OperationCanceledException) when (uploading.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
-            return (default, TypedResults.Problem(
+            return (default, new(TypedResults.Problem(
                 string.Create(CultureInfo.InvariantCulture, $"The upload did not arrive within {options.UploadTimeout.TotalSeconds:0.###} s; send it again over a faster connection."),
-                statusCode: StatusCodes.Status408RequestTimeout, title: "Upload too slow."));
+                statusCode: StatusCodes.Status408RequestTimeout, title: "Upload too slow."), RejectReason.SlowUpload));
         }
 
-        return (default, TypedResults.Problem(
+        return (default, new(TypedResults.Problem(
             $"Send the image as multipart/form-data (field '{FileField}') or as the request body with an image/* or application/octet-stream content type, not '{request.ContentType ?? "no content type"}'.",
-            statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type."));
+            statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type."), RejectReason.UnsupportedType));
     }
 
     static async Task<ReadOnlyMemory<byte>> ReadAllAsync(Stream stream, long expectedLength, CancellationToken cancellation)
@@ -165,8 +204,9 @@ internal static class PredictApi
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(
-        $"The upload is larger than the limit of {limit / (1024.0 * 1024.0):0.#} MB.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Image too large.");
+    static Refusal TooLarge(long limit) => new(TypedResults.Problem(
+        $"The upload is larger than the limit of {limit / (1024.0 * 1024.0):0.#} MB.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Image too large."),
+        RejectReason.TooLarge);
 
     static ProblemHttpResult Busy(HttpResponse response)
     {
@@ -175,8 +215,9 @@ internal static class PredictApi
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy.");
     }
 
-    static Ok<ModelResponse> GetModel(ServedModel model)
+    static Ok<ModelResponse> GetModel(IModelRouter router)
     {
+        var model = router.Models[0];
         var manifest = model.Predictor.Manifest;
         var options = model.Options;
         return TypedResults.Ok(new ModelResponse(model.Name, model.Version, manifest.Architecture, model.Predictor.Classes,
@@ -185,13 +226,6 @@ internal static class PredictApi
             new ServerLimits(options.MaxUploadBytes, options.UploadTimeout.TotalSeconds, options.MaxImagePixels, options.MaxBatchSize,
                 options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity)));
     }
-
-    static Results<Ok<string>, ProblemHttpResult> Ready(HttpContext context, PredictionBatcher batcher)
-    {
-        if (batcher.ExecuteTask is { IsCompleted: false } && batcher.Admitted < batcher.Capacity)
-            return TypedResults.Ok("ready");
-        return Busy(context.Response);
-    }
 }
 
 /// <summary>The answer to <c>POST /api/predict</c>.</summary>
@@ -199,8 +233,9 @@ internal static class PredictApi
 /// <param name="Index">Its index in the model's classes.</param>
 /// <param name="Probabilities">Every class's probability, in the model's class order.</param>
 /// <param name="Model">Which model answered.</param>
+/// <param name="RequestId">The request's id, as in the <c>X-Request-Id</c> header and the prediction log.</param>
 /// <param name="ElapsedMs">Time from the request's admission to its answer, queueing included.</param>
-internal sealed record PredictResponse(string Label, int Index, IReadOnlyDictionary<string, float> Probabilities, ModelName Model, double ElapsedMs);
+internal sealed record PredictResponse(string Label, int Index, IReadOnlyDictionary<string, float> Probabilities, ModelName Model, string RequestId, double ElapsedMs);
 
 /// <summary>A model's name and version.</summary>
 internal sealed record ModelName(string Name, string Version);

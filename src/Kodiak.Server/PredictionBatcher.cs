@@ -13,7 +13,8 @@ namespace Kodiak.Server;
 /// </summary>
 internal sealed class PredictionBatcher : BackgroundService
 {
-    readonly Func<IReadOnlyList<ImageSource>, IReadOnlyList<Prediction>> _predictBatch;
+    readonly Func<IReadOnlyList<ImageSource>, IReadOnlyList<PredictionWithFeatures>> _predictBatch;
+    readonly Action<int>? _batchRan;
     readonly int _maxBatchSize;
     readonly TimeSpan _maxWait;
     readonly Channel<Job> _queue;
@@ -22,9 +23,16 @@ internal sealed class PredictionBatcher : BackgroundService
     long _images;
     int _largestBatch;
 
-    public PredictionBatcher(Func<IReadOnlyList<ImageSource>, IReadOnlyList<Prediction>> predictBatch, int maxBatchSize, TimeSpan maxWait, int capacity)
+    /// <param name="predictBatch">The model: predictions (with features, or none) in the order of the images.</param>
+    /// <param name="maxBatchSize">Most images in one call of <paramref name="predictBatch"/>.</param>
+    /// <param name="maxWait">How long a batch waits for more requests that are on their way.</param>
+    /// <param name="capacity">Most requests admitted at once.</param>
+    /// <param name="batchRan">Told the size of every batch that ran (for the batch-size metric).</param>
+    public PredictionBatcher(Func<IReadOnlyList<ImageSource>, IReadOnlyList<PredictionWithFeatures>> predictBatch, int maxBatchSize, TimeSpan maxWait,
+        int capacity, Action<int>? batchRan = null)
     {
         _predictBatch = predictBatch;
+        _batchRan = batchRan;
         _maxBatchSize = maxBatchSize;
         _maxWait = maxWait;
         Capacity = capacity;
@@ -103,7 +111,7 @@ internal sealed class PredictionBatcher : BackgroundService
 
     void Run(List<Job> batch)
     {
-        IReadOnlyList<Prediction> predictions;
+        IReadOnlyList<PredictionWithFeatures> predictions;
         try
         {
             predictions = _predictBatch([.. batch.Select(j => j.Image)]);
@@ -126,12 +134,13 @@ internal sealed class PredictionBatcher : BackgroundService
         Interlocked.Add(ref _images, batch.Count);
         if (batch.Count > _largestBatch)
             Volatile.Write(ref _largestBatch, batch.Count);
+        _batchRan?.Invoke(batch.Count);
 
         for (int i = 0; i < batch.Count; i++)
             batch[i].Result.TrySetResult(predictions[i]);
     }
 
-    sealed record Job(ImageSource Image, TaskCompletionSource<Prediction> Result);
+    sealed record Job(ImageSource Image, TaskCompletionSource<PredictionWithFeatures> Result);
 
     /// <summary>One admitted request; disposing it frees the slot.</summary>
     public sealed class Slot(PredictionBatcher batcher) : IDisposable
@@ -139,9 +148,9 @@ internal sealed class PredictionBatcher : BackgroundService
         bool _disposed;
 
         /// <summary>Queues the encoded image and completes with its prediction, or the reason it has none.</summary>
-        public Task<Prediction> PredictAsync(ReadOnlyMemory<byte> image)
+        public Task<PredictionWithFeatures> PredictAsync(ReadOnlyMemory<byte> image)
         {
-            var job = new Job(ImageSource.FromBytes(image), new TaskCompletionSource<Prediction>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var job = new Job(ImageSource.FromBytes(image), new TaskCompletionSource<PredictionWithFeatures>(TaskCreationOptions.RunContinuationsAsynchronously));
             // Never full: every queued job holds one of the channel's `capacity` slots.
             if (!batcher._queue.Writer.TryWrite(job))
                 job.Result.SetCanceled();

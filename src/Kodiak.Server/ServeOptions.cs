@@ -33,6 +33,12 @@ public sealed class ServeOptions
     /// <summary>Most prediction requests admitted at once, queued or running (64); beyond that, 503 with Retry-After.</summary>
     public int QueueCapacity { get; set; } = 64;
 
+    /// <summary>
+    /// Most prediction records waiting for each <see cref="IPredictionSink"/> (1024); when a sink falls that far behind,
+    /// new records for it are dropped and counted instead of slowing predictions.
+    /// </summary>
+    public int SinkQueueCapacity { get; set; } = 1024;
+
     /// <summary>Threads ONNX Runtime uses inside one batch; null: one per core.</summary>
     public int? IntraOpThreads { get; set; }
 
@@ -50,6 +56,7 @@ public sealed class ServeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(SinkQueueCapacity, 1, nameof(SinkQueueCapacity));
         if (IntraOpThreads is int threads)
             ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(IntraOpThreads));
     }

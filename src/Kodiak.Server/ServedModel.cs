@@ -3,21 +3,67 @@ using Kodiak.Inference;
 
 namespace Kodiak.Server;
 
-/// <summary>The loaded bundle and how the app names it.</summary>
-internal sealed class ServedModel(Predictor predictor, ServeOptions options) : IDisposable
+/// <summary>A loaded bundle as the server serves it: its name, version, predictor and its own micro-batcher.</summary>
+public sealed class ServedModel : IDisposable
 {
-    public Predictor Predictor { get; } = predictor;
+    internal ServedModel(Predictor predictor, ServeOptions options, bool withFeatures = false, KodiakMetrics? metrics = null)
+    {
+        Predictor = predictor;
+        Options = options;
+        Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(predictor.Manifest.Training.DataFolder)) is { Length: > 0 } folder and not ("." or "..")
+            ? folder
+            : Path.GetFileNameWithoutExtension(predictor.Path);
+        Sha256 = predictor.Manifest.Sha256.GetValueOrDefault(ModelBundle.OnnxEntry, "unknown");
+        Version = Sha256[..Math.Min(12, Sha256.Length)];
+        // Features cost nothing extra to compute, but only a sink that asks for them should pay to carry them.
+        bool features = withFeatures && predictor.FeatureCount > 0;
+        Batcher = new PredictionBatcher(
+            features ? predictor.PredictWithFeatures : images => [.. predictor.PredictBatch(images).Select(p => new PredictionWithFeatures(p, []))],
+            options.MaxBatchSize, options.MaxBatchWait, options.QueueCapacity, metrics is null ? null : size => metrics.BatchRan(Name, size));
+    }
 
-    public ServeOptions Options { get; } = options;
+    /// <summary>Loads <see cref="ServeOptions.Model"/> with the options' batch size, threads and pixel limit.</summary>
+    internal static ServedModel Load(ServeOptions options, bool withFeatures = false, KodiakMetrics? metrics = null)
+    {
+        var predictor = Predictor.Load(options.Model, new PredictorOptions
+        {
+            BatchSize = options.MaxBatchSize,
+            IntraOpThreads = options.IntraOpThreads,
+            Decode = new DecodeOptions { MaxPixels = options.MaxImagePixels },
+        });
+        try
+        {
+            return new ServedModel(predictor, options, withFeatures, metrics);
+        }
+        catch
+        {
+            predictor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The predictor; <see cref="Predictor.Classes"/> orders every prediction's probabilities.</summary>
+    public Predictor Predictor { get; }
+
+    /// <summary>The limits it is served with.</summary>
+    public ServeOptions Options { get; }
 
     /// <summary>The name of the data folder it was trained on (what a person called the task), else the bundle's file name.</summary>
-    public string Name { get; } = Path.GetFileName(Path.TrimEndingDirectorySeparator(predictor.Manifest.Training.DataFolder)) is { Length: > 0 } folder
-                                  and not ("." or "..")
-        ? folder
-        : Path.GetFileNameWithoutExtension(predictor.Path);
+    public string Name { get; }
 
-    /// <summary>The first 12 hex digits of the ONNX model's SHA-256: changes whenever the model does.</summary>
-    public string Version { get; } = predictor.Manifest.Sha256.TryGetValue(ModelBundle.OnnxEntry, out var sha) ? sha[..Math.Min(12, sha.Length)] : "unknown";
+    /// <summary>The SHA-256 of the bundle's ONNX model (hex), or "unknown": what a prediction log records as the model's version.</summary>
+    public string Sha256 { get; }
 
-    public void Dispose() => Predictor.Dispose();
+    /// <summary>The first 12 hex digits of <see cref="Sha256"/>: changes whenever the model does.</summary>
+    public string Version { get; }
+
+    /// <summary>This model's micro-batcher (one per served model, so models never share a batch).</summary>
+    internal PredictionBatcher Batcher { get; }
+
+    /// <summary>Frees the batcher and the ONNX session.</summary>
+    public void Dispose()
+    {
+        Batcher.Dispose();
+        Predictor.Dispose();
+    }
 }

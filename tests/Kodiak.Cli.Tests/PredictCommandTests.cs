@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Kodiak.Bundle;
 using Kodiak.Testing;
+using Kodiak.Testing.Training;
 using Kodiak.Training;
 using Kodiak.Vision;
 using Xunit.Abstractions;

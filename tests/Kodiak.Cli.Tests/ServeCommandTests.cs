@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Kodiak.Testing.Training;
 using static Kodiak.Cli.Tests.Listening;
 
 namespace Kodiak.Cli.Tests;

@@ -5,32 +5,81 @@ using Kodiak.Vision;
 
 namespace Kodiak.Server.Tests;
 
-/// <summary>The micro-batcher on a stand-in model whose class is the red value of a one-pixel PNG.</summary>
-public sealed class PredictionBatcherTests
+/// <summary>
+/// The micro-batcher on a stand-in model whose class is the red value of a one-pixel PNG. Batch sizes are made
+/// certain by events, never by time: a first request holds the model (it waits for <see cref="_gate"/>) while the
+/// test queues the others, so they are all waiting when the model is free again.
+/// </summary>
+public sealed class PredictionBatcherTests : IDisposable
 {
-    readonly ConcurrentQueue<int> _batchSizes = new();
+    /// <summary>The red value of the request that holds the model until the gate opens.</summary>
+    const byte Holder = 255;
 
-    IReadOnlyList<Prediction> RedModel(IReadOnlyList<ImageSource> images)
+    readonly ConcurrentQueue<int> _batchSizes = new();
+    readonly ConcurrentQueue<int> _reported = new();
+    readonly ManualResetEventSlim _gate = new(initialState: true);
+    readonly SemaphoreSlim _holding = new(0);
+
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _holding.Dispose();
+    }
+
+    IReadOnlyList<PredictionWithFeatures> RedModel(IReadOnlyList<ImageSource> images)
     {
         _batchSizes.Enqueue(images.Count);
-        return [.. images.Select(image =>
+        var predictions = images.Select(image =>
         {
             byte red = ImageDecoder.Decode(image).Pixels[0];
-            return new Prediction($"red {red}", red, [1f]);
-        })];
+            return new PredictionWithFeatures(new Prediction($"red {red}", red, [1f]), []);
+        }).ToList();
+        if (predictions.Any(p => p.Prediction.Index == Holder))
+        {
+            _holding.Release();
+            _gate.Wait();
+        }
+
+        return predictions;
+    }
+
+    /// <summary>Sends the holder through the model and returns once the model is busy with it (the gate closed).</summary>
+    async Task<Task<string>> HoldTheModel(PredictionBatcher batcher)
+    {
+        _gate.Reset();
+        var held = Answer(batcher.TryAdmit()!, Pixel(Holder));
+        await _holding.WaitAsync();
+        return held;
     }
 
     [Fact]
-    public Task Requests_that_arrive_together_share_batches_of_at_most_the_batch_size() =>
-        With(maxBatchSize: 4, maxWait: TimeSpan.FromMilliseconds(200), capacity: 10, async batcher =>
+    public Task Requests_waiting_together_share_batches_of_at_most_the_batch_size() =>
+        With(maxBatchSize: 4, maxWait: TimeSpan.Zero, capacity: 11, async batcher =>
         {
+            var holder = await HoldTheModel(batcher);
             var slots = Enumerable.Range(0, 10).Select(_ => batcher.TryAdmit()!).ToList();
+            var answers = slots.Select((slot, i) => Answer(slot, Pixel(i + 1))).ToList();
+            _gate.Set();
 
-            var labels = await Task.WhenAll(slots.Select((slot, i) => Answer(slot, Pixel(i + 1))));
+            var labels = await Task.WhenAll(answers);
 
+            Assert.Equal($"red {Holder}", await holder);
             Assert.Equal(Enumerable.Range(1, 10).Select(i => $"red {i}"), labels);
-            Assert.Equal([4, 4, 2], _batchSizes);
-            Assert.Equal((3L, 10L, 4), batcher.Statistics);
+            Assert.Equal([1, 4, 4, 2], _batchSizes);
+            Assert.Equal((4L, 11L, 4), batcher.Statistics);
+        });
+
+    [Fact]
+    public Task A_batch_waits_for_admitted_requests_still_on_their_way_and_takes_them_all() =>
+        With(maxBatchSize: 16, maxWait: TimeSpan.FromHours(1), capacity: 8, async batcher =>
+        {
+            var slots = Enumerable.Range(0, 3).Select(_ => batcher.TryAdmit()!).ToList();
+
+            // The first is queued while the other two are still "uploading": the batch waits for them, not for the hour.
+            var answers = slots.Select((slot, i) => Answer(slot, Pixel(i + 1))).ToList();
+
+            Assert.Equal(["red 1", "red 2", "red 3"], await Task.WhenAll(answers));
+            Assert.Equal([3], _batchSizes);
         });
 
     [Fact]
@@ -44,7 +93,7 @@ public sealed class PredictionBatcherTests
 
     [Fact]
     public Task An_unreadable_image_fails_only_its_own_request() =>
-        With(maxBatchSize: 8, maxWait: TimeSpan.FromMilliseconds(200), capacity: 8, async batcher =>
+        With(maxBatchSize: 8, maxWait: TimeSpan.FromHours(1), capacity: 8, async batcher =>
         {
             var slots = Enumerable.Range(0, 3).Select(_ => batcher.TryAdmit()!).ToList();
 
@@ -56,6 +105,21 @@ public sealed class PredictionBatcherTests
             Assert.Equal("red 2", await good2);
             var error = await Assert.ThrowsAsync<ImageDecodeException>(() => bad);
             Assert.Equal("not an image (unrecognised format)", error.Reason);
+            // The three went in together; after the failure each went alone.
+            Assert.Equal([3, 1, 1, 1], _batchSizes);
+        });
+
+    [Fact]
+    public Task Every_batch_that_ran_is_reported_with_its_size() =>
+        With(maxBatchSize: 4, maxWait: TimeSpan.Zero, capacity: 8, async batcher =>
+        {
+            var holder = await HoldTheModel(batcher);
+            var answers = Enumerable.Range(0, 6).Select(i => Answer(batcher.TryAdmit()!, Pixel(i + 1))).ToList();
+            _gate.Set();
+
+            await Task.WhenAll(answers.Append(holder));
+
+            Assert.Equal([1, 4, 2], _reported);
         });
 
     [Fact]
@@ -80,7 +144,7 @@ public sealed class PredictionBatcherTests
 
     async Task With(int maxBatchSize, TimeSpan maxWait, int capacity, Func<PredictionBatcher, Task> test)
     {
-        using var batcher = new PredictionBatcher(RedModel, maxBatchSize, maxWait, capacity);
+        using var batcher = new PredictionBatcher(RedModel, maxBatchSize, maxWait, capacity, _reported.Enqueue);
         await batcher.StartAsync(CancellationToken.None);
         try
         {
@@ -88,6 +152,7 @@ public sealed class PredictionBatcherTests
         }
         finally
         {
+            _gate.Set();
             await batcher.StopAsync(CancellationToken.None);
         }
     }
@@ -98,6 +163,6 @@ public sealed class PredictionBatcherTests
     static async Task<string> Answer(PredictionBatcher.Slot slot, byte[] image)
     {
         using (slot)
-            return (await slot.PredictAsync(image)).Label;
+            return (await slot.PredictAsync(image)).Prediction.Label;
     }
 }

@@ -1,4 +1,4 @@
-using Kodiak.Cli.Tests;
+using Kodiak.Testing.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,7 +18,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    internal PredictionBatcher Batcher => _app!.Services.GetRequiredService<PredictionBatcher>();
+    internal PredictionBatcher Batcher => _app!.Services.GetRequiredService<IModelRouter>().Models[0].Batcher;
 
     public async Task InitializeAsync()
     {

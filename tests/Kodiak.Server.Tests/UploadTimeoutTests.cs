@@ -15,7 +15,7 @@ public sealed class UploadTimeoutTests(ServerFixture server)
             new ServeOptions { Model = server.Sample.Bundle, UploadTimeout = TimeSpan.FromSeconds(1) });
         await app.StartAsync();
         var url = new Uri(app.Urls.Single());
-        var batcher = app.Services.GetRequiredService<PredictionBatcher>();
+        var batcher = app.Services.GetRequiredService<IModelRouter>().Models[0].Batcher;
 
         // A client that announces 1000 bytes, sends 10 and then nothing.
         using var client = new TcpClient();

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Kodiak.Server;
+
+/// <summary>The server's instruments, on the meter <see cref="MeterName"/>.</summary>
+internal sealed class KodiakMetrics
+{
+    /// <summary>The meter's name, for OpenTelemetry's <c>AddMeter</c> or <c>dotnet-counters</c>.</summary>
+    public const string MeterName = "Kodiak.Server";
+
+    readonly Counter<long> _predictions;
+    readonly Counter<long> _rejected;
+    readonly Counter<long> _dropped;
+    readonly Histogram<double> _latency;
+    readonly Histogram<int> _batchSize;
+
+    public KodiakMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _predictions = meter.CreateCounter<long>("kodiak.predictions", "{prediction}", "Predictions made, by model, role and label.");
+        _rejected = meter.CreateCounter<long>("kodiak.requests.rejected", "{request}", "Prediction requests answered without a prediction, by reason.");
+        _dropped = meter.CreateCounter<long>("kodiak.sink.records_dropped", "{record}", "Prediction records a sink could not take, by sink and reason.");
+        _latency = meter.CreateHistogram<double>("kodiak.prediction.duration", "ms", "From admission to prediction, queueing included, by model and role.");
+        _batchSize = meter.CreateHistogram<int>("kodiak.batch.size", "{image}", "Images per model run, by model.");
+    }
+
+    public void Predicted(string model, ModelRole role, string label, TimeSpan latency)
+    {
+        var tags = new TagList { { "model", model }, { "role", RoleTag(role) } };
+        _latency.Record(latency.TotalMilliseconds, tags);
+        tags.Add("label", label);
+        _predictions.Add(1, tags);
+    }
+
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dropped(string sink, string reason, int records) =>
+        _dropped.Add(records, new KeyValuePair<string, object?>("sink", sink), new KeyValuePair<string, object?>("reason", reason));
+
+    public void BatchRan(string model, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Lower-case, as OpenTelemetry's tag values usually are.</summary>
+    static string RoleTag(ModelRole role) => role switch
+    {
+        ModelRole.Primary => "primary",
+        ModelRole.Canary => "canary",
+        _ => "shadow",
+    };
+}
+
+/// <summary>Why a prediction request got no prediction: the values of the <c>reason</c> tag.</summary>
+internal static class RejectReason
+{
+    public const string Busy = "busy";
+    public const string TooLarge = "too_large";
+    public const string UnsupportedType = "unsupported_type";
+    public const string BadUpload = "bad_upload";
+    public const string SlowUpload = "slow_upload";
+    public const string BadImage = "bad_image";
+    public const string Failed = "failed";
+}
+
+/// <summary>Why a sink lost records: the values of the <c>reason</c> tag.</summary>
+internal static class DropReason
+{
+    public const string QueueFull = "queue_full";
+    public const string SinkFailed = "sink_failed";
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Kodiak.Server;
+
+/// <summary>The serving health checks and how <c>/healthz</c> and <c>/readyz</c> answer them.</summary>
+internal static class ServingHealth
+{
+    /// <summary>The tag of checks that <c>/healthz</c> (is the process up) runs.</summary>
+    public const string Live = "live";
+
+    /// <summary>The tag of checks that <c>/readyz</c> (can it take a request now) runs.</summary>
+    public const string Ready = "ready";
+
+    public static HealthCheckOptions Options(string tag) => new() { Predicate = check => check.Tags.Contains(tag), ResponseWriter = WriteAsync };
+
+    /// <summary>The overall status and each check's status, description and data, as JSON.</summary>
+    static Task WriteAsync(HttpContext context, HealthReport report) =>
+        context.Response.WriteAsJsonAsync(new HealthAnswer(report.Status.ToString(), report.Entries.ToDictionary(
+            e => e.Key, e => new HealthEntry(e.Value.Status.ToString(), e.Value.Description, e.Value.Data))));
+
+    sealed record HealthAnswer(string Status, IReadOnlyDictionary<string, HealthEntry> Checks);
+
+    sealed record HealthEntry(string Status, string? Description, IReadOnlyDictionary<string, object> Data);
+}
+
+/// <summary>Ready when the primary model's batcher runs and has room for one more request.</summary>
+internal sealed class ModelReadinessCheck(IModelRouter router) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var model = router.Models[0];
+        var batcher = model.Batcher;
+        var data = new Dictionary<string, object> { ["admitted"] = batcher.Admitted, ["capacity"] = batcher.Capacity };
+        return Task.FromResult(batcher.ExecuteTask is not { IsCompleted: false } ? HealthCheckResult.Unhealthy($"{model.Name} is not running.", data: data)
+            : batcher.Admitted >= batcher.Capacity ? HealthCheckResult.Unhealthy("Every place in the queue is taken.", data: data)
+            : HealthCheckResult.Healthy($"{model.Name} {model.Version} is ready.", data));
+    }
+}
+
+/// <summary>Degraded (still 200) once a sink has lost records, with each sink's counts: a lost record is never silent.</summary>
+internal sealed class PredictionSinkCheck(PredictionSinkWriter writer) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = writer.Status;
+        var data = new Dictionary<string, object>();
+        foreach (var sink in status)
+        {
+            data[$"{sink.Name}.written"] = sink.Written;
+            data[$"{sink.Name}.queued"] = sink.Queued;
+            data[$"{sink.Name}.queueFull"] = sink.QueueFull;
+            data[$"{sink.Name}.failed"] = sink.Failed;
+        }
+
+        long dropped = status.Sum(s => s.Dropped);
+        return Task.FromResult(dropped == 0
+            ? HealthCheckResult.Healthy($"{status.Count} prediction sink(s), no record lost.", data)
+            : HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture, $"{dropped} prediction record(s) lost (see each sink's queueFull and failed)."), data: data));
+    }
+}
