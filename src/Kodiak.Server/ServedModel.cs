@@ -1,5 +1,6 @@
 using Kodiak.Bundle;
 using Kodiak.Inference;
+using Kodiak.Vision;
 
 namespace Kodiak.Server;
 
