@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Testing;
 using Kodiak.Vision;
