@@ -17,8 +17,8 @@ public sealed class TrainedSampleFixture : IDisposable
     public TrainedSampleFixture()
     {
         Data = Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
-        var block = FolderData.Block(FolderData.Sizing("random-crop", 32, 0.5), augment: false, validPct: 0.2, seed: 42);
-        using var learner = VisionLearner.Create(block.DataLoaders(Data, batchSize: 16, seed: 42), Arch.ResNet18, seed: 42);
+        var dls = ImageDataLoaders.FromFolder(Data, validPct: 0.2, seed: 42, itemTransforms: [FolderData.Sizing("random-crop", 32, 0.5)], batchSize: 16);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: 42);
         learner.FitOneCycle(1, 1e-2);
         Bundle = Path.Combine(_temp.Path, "model.kodiak");
         learner.Export(Bundle);
