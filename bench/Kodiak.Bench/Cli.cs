@@ -24,9 +24,8 @@ internal static class Cli
     public static DataLoaders TrainingData(string folder, int size, double minScale, int batchSize)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"data folder not found: '{folder}'");
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
-            [new RandomResizedCrop(size, minScale)], [Augment.Default()]);
-        var dls = block.DataLoaders(folder, batchSize);
+        var dls = ImageDataLoaders.FromFolder(folder, validPct: 0.2, seed: 42, itemTransforms: [new RandomResizedCrop(size, minScale)],
+            batchTransforms: [Augment.Default()], batchSize: batchSize);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {TorchSharp.torch.get_num_threads()} libtorch threads; data: {folder}, " +
             $"{dls.Train.Items.Count} training images, batch {batchSize}, {size} px");
         return dls;

@@ -32,8 +32,8 @@ internal static class CrossFeed
 
     /// <summary>The data exactly as <c>kodiak train DATA --size S --seed N</c> loads it (batch size 64).</summary>
     static DataLoaders Load(string data, int size, ulong seed) =>
-        new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed), Labels.ParentFolder,
-            [new RandomResizedCrop(size, 0.5)], [Augment.Default()]).DataLoaders(data, 64, seed);
+        ImageDataLoaders.FromFolder(data, validPct: 0.2, seed: seed, itemTransforms: [new RandomResizedCrop(size, 0.5)],
+            batchTransforms: [Augment.Default()], batchSize: 64);
 
     static int Dump(string data, string folder, int size, int epochs, ulong seed)
     {

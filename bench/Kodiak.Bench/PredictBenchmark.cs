@@ -88,11 +88,11 @@ internal static class PredictBenchmark
         predictorRate = batches * BatchSize / (predictorRate / 1000);
         torchRate = batches * BatchSize / (torchRate / 1000);
 
-        Console.WriteLine($"decode + preprocess, 1 image:   p50 {Percentile(prepare, 50),7:0.00} ms  p95 {Percentile(prepare, 95),7:0.00} ms");
-        Console.WriteLine($"Predictor.Predict, 1 image:     p50 {Percentile(predictorTimes, 50),7:0.00} ms  p95 {Percentile(predictorTimes, 95),7:0.00} ms");
-        Console.WriteLine($"TorchSharp eval, 1 image:       p50 {Percentile(torchTimes, 50),7:0.00} ms  p95 {Percentile(torchTimes, 95),7:0.00} ms");
+        Console.WriteLine($"decode + preprocess, 1 image:   p50 {Stats.Percentile(prepare, 0.50),7:0.00} ms  p95 {Stats.Percentile(prepare, 0.95),7:0.00} ms");
+        Console.WriteLine($"Predictor.Predict, 1 image:     p50 {Stats.Percentile(predictorTimes, 0.50),7:0.00} ms  p95 {Stats.Percentile(predictorTimes, 0.95),7:0.00} ms");
+        Console.WriteLine($"TorchSharp eval, 1 image:       p50 {Stats.Percentile(torchTimes, 0.50),7:0.00} ms  p95 {Stats.Percentile(torchTimes, 0.95),7:0.00} ms");
         Console.WriteLine($"batch {BatchSize}: Predictor {predictorRate:0.0} images/s, TorchSharp {torchRate:0.0} images/s ({batches} batches each)");
-        Console.WriteLine($"ratio Predictor / TorchSharp p50 latency: {Percentile(predictorTimes, 50) / Percentile(torchTimes, 50):0.00} (target ≤ 0.6)");
+        Console.WriteLine($"ratio Predictor / TorchSharp p50 latency: {Stats.Percentile(predictorTimes, 0.50) / Stats.Percentile(torchTimes, 0.50):0.00} (target ≤ 0.6)");
         return 0;
     }
 
@@ -104,10 +104,4 @@ internal static class PredictBenchmark
     }
 
     static List<double> Times(int runs, Action<int> action) => [.. Enumerable.Range(0, runs).Select(i => Time(() => action(i)))];
-
-    static double Percentile(List<double> values, int percent)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
-    }
 }

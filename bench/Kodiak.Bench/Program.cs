@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
     "dataloader" => DataLoaderBenchmark.Run(args[1..]),
+    "augment" => AugmentBenchmark.Run(args[1..]),
     "train" => TrainBenchmark.Run(args[1..]),
     "heap" => HeapBenchmark.Run(args[1..]),
     "predict" => PredictBenchmark.Run(args[1..]),
@@ -27,6 +28,9 @@ static int Usage()
                                          images/s of augmented 224-px training batches from the
                                          DataLoaders vs images/s of a ResNet18 forward+backward step.
                                          FOLDER defaults to ../shared/data/clipart3.
+          augment [--batch-size 64] [--size 224] [--runs 3]
+                                         ms per Augment.Default().Apply (flip, rotate, zoom, warp,
+                                         lighting) on a random batch, after a warm-up.
           train [FOLDER] [--size 224] [--batch-size 64] [--steps 4]
                                          training images/s of the Learner's unfrozen one-cycle epoch
                                          (loading and augmentation included) vs a bare TorchSharp

@@ -154,14 +154,12 @@ internal static class ServeBenchmark
 
     sealed record Round(double Seconds, double[] LatenciesMs);
 
-    static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-
     sealed record Cell(double RequestsPerSecond, double P50, double P95)
     {
         public static Cell Of(IReadOnlyList<Round> rounds)
         {
-            var all = rounds.SelectMany(r => r.LatenciesMs).Order().ToArray();
-            return new Cell(all.Length / rounds.Sum(r => r.Seconds), Percentile(all, 0.50), Percentile(all, 0.95));
+            var all = rounds.SelectMany(r => r.LatenciesMs).ToArray();
+            return new Cell(all.Length / rounds.Sum(r => r.Seconds), Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.95));
         }
 
         public override string ToString() => $"{RequestsPerSecond:0.0} requests/s, p50 {P50:0.0} ms, p95 {P95:0.0} ms";

@@ -136,36 +136,12 @@ public sealed class DataCleaner
 
     /// <summary>Every entry of the journal, oldest first; empty when there is no journal yet.</summary>
     /// <exception cref="InvalidDataException">A line of the journal is not a journal entry.</exception>
-    public IReadOnlyList<JournalEntry> ReadJournal()
-    {
-        if (!File.Exists(JournalPath))
-            return [];
-        var entries = new List<JournalEntry>();
-        int number = 0;
-        foreach (string line in File.ReadLines(JournalPath))
-        {
-            number++;
-            if (line.Length == 0)
-                continue;
-            try
-            {
-                entries.Add(JsonSerializer.Deserialize<JournalEntry>(line, Json)
-                    ?? throw new JsonException("null"));
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"'{JournalPath}' line {number} is not a journal entry: {e.Message}", e);
-            }
-        }
-
-        return entries;
-    }
+    public IReadOnlyList<JournalEntry> ReadJournal() => JsonLines.Read<JournalEntry>(JournalPath, Json, "a journal entry");
 
     /// <summary>The folder for <paramref name="label"/> beside the class folder <paramref name="file"/> is in.</summary>
     string ClassFolder(string file, string label)
     {
-        if (label.Length == 0 || label is "." or ".." || label.IndexOfAny(['/', '\\']) >= 0 || label.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
-            || label.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal))
+        if (ImageFiles.ClassNameProblem(label) is not null)
             throw new CleaningRefusedException($"'{label}' is not a class name (a folder name inside the data folder).");
         string current = Path.GetDirectoryName(file)!;
         if (DataPaths.Same(current, DataFolder))
@@ -183,7 +159,7 @@ public sealed class DataCleaner
     // a move that fails takes its line back out.
     JournalEntry Move(string action, string from, string to, string batch)
     {
-        to = DataPaths.Free(to);
+        to = ImageFiles.FreeName(to);
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
         var entry = new JournalEntry(DateTimeOffset.UtcNow, action, DataPaths.Relative(DataFolder, from), DataPaths.Relative(DataFolder, to), batch);
         long before = File.Exists(JournalPath) ? new FileInfo(JournalPath).Length : 0;

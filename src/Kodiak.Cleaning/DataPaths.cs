@@ -26,7 +26,7 @@ internal static class DataPaths
         if (relative == "." || relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             || Path.IsPathRooted(relative))
             throw new CleaningRefusedException($"'{path}' is outside the data folder '{folder}'.");
-        if (relative.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal)))
+        if (ImageFiles.IsReserved(relative))
             throw new CleaningRefusedException($"'{path}' is in Kodiak's own bookkeeping, not in the data.");
         return full;
     }
@@ -34,13 +34,4 @@ internal static class DataPaths
     /// <summary>Two paths name the same file on this file system.</summary>
     public static bool Same(string a, string b) => string.Equals(a, b, Comparison);
 
-    /// <summary><paramref name="path"/>, or the first of "name (2).ext", "name (3).ext"… that does not exist yet.</summary>
-    public static string Free(string path)
-    {
-        string folder = Path.GetDirectoryName(path)!, name = Path.GetFileNameWithoutExtension(path), extension = Path.GetExtension(path);
-        string candidate = path;
-        for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
-            candidate = Path.Combine(folder, $"{name} ({n}){extension}");
-        return candidate;
-    }
 }

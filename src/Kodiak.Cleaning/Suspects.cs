@@ -89,7 +89,7 @@ public sealed class Suspects
         {
             if (images.Remove(move.From, out var scored) || aside.Remove(move.From, out scored))
             {
-                if (InBookkeeping(move.To))
+                if (ImageFiles.IsReserved(move.To))
                     aside[move.To] = scored;
                 else
                     images[move.To] = Relabelled(scored, move.To);
@@ -97,7 +97,7 @@ public sealed class Suspects
             else
             {
                 unseen.Remove(move.From);
-                if (!InBookkeeping(move.To))
+                if (!ImageFiles.IsReserved(move.To))
                     unseen.Add(move.To);
             }
         }
@@ -258,12 +258,9 @@ public sealed class Suspects
 
     string Full(string relative) => Path.Combine(DataFolder, relative.Replace('/', Path.DirectorySeparatorChar));
 
-    static bool InBookkeeping(string relative) =>
-        relative.Split('/').Any(part => part.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal));
-
     /// <summary>Cross-entropy loss of <paramref name="label"/>: −ln p(label).</summary>
     static double Loss(IReadOnlyList<float> probabilities, IReadOnlyList<string> classes, string label) =>
-        -Math.Log(Math.Max(probabilities[IndexOf(classes, label)], 1e-12));
+        CrossEntropy.FromProbability(probabilities[IndexOf(classes, label)]);
 
     static string Label(string file, IReadOnlyList<string> classes)
     {

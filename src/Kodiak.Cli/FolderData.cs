@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Kodiak.Cli;
 
-/// <summary>The data recipe the CLI builds from a folder with one subfolder per class (fastai's bears DataBlock).</summary>
+/// <summary>The <c>--resize</c> and <c>--aug</c> choices as the transforms of <see cref="ImageDataLoaders.FromFolder"/>.</summary>
 internal static class FolderData
 {
     /// <summary>Values of <c>--resize</c>.</summary>
@@ -21,10 +21,8 @@ internal static class FolderData
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"--resize takes {string.Join(", ", ResizeMethods)}."),
     };
 
-    /// <summary>Images labelled by their folder, a random split, the sizing and optionally fastai's augmentation.</summary>
-    public static DataBlock Block(IItemTransform sizing, bool augment, double validPct, ulong seed) =>
-        new((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(validPct, seed), Labels.ParentFolder,
-            [sizing], augment ? [Augment.Default()] : []);
+    /// <summary>The batch transforms: fastai's augmentation, or none.</summary>
+    public static IReadOnlyList<IBatchTransform> Augmentation(bool augment) => augment ? [Augment.Default()] : [];
 }
 
 /// <summary>How training data is read from the command line, shared by <c>train</c> and <c>lr-find</c>; defaults follow the book.</summary>
@@ -51,24 +49,25 @@ internal sealed record DataSettings(string Data, int Size, string Resize, double
     /// <summary>
     /// Applies <c>--threads</c>, builds the loaders, prints warnings and a one-line summary.
     /// </summary>
-    public (DataBlock Block, DataLoaders Dls) Load(Terminal terminal)
+    public DataLoaders Load(Terminal terminal)
     {
         if (Threads is int n) TorchSharp.torch.set_num_threads(n);
         var sizing = Sizing;
-        var block = FolderData.Block(sizing, Augment, ValidPct, Seed);
-        var dls = block.DataLoaders(Data, BatchSize ?? DefaultBatchSize, Seed);
+        DataLoaders FromFolder(int batchSize) => ImageDataLoaders.FromFolder(Data, validPct: ValidPct, seed: Seed, itemTransforms: [sizing],
+            batchTransforms: FolderData.Augmentation(Augment), batchSize: batchSize);
+        var dls = FromFolder(BatchSize ?? DefaultBatchSize);
         string batchNote = "";
         if (BatchSize is null && AutoBatchSize(dls.Train.Items.Count) is var auto && auto != dls.Train.BatchSize)
         {
             // The split does not depend on the batch size, so the loaders are only rebuilt with the smaller one.
-            dls = block.DataLoaders(Data, auto, Seed);
+            dls = FromFolder(auto);
             batchNote = $" Batch size {auto}, so that an epoch has {dls.Train.Count} step{(dls.Train.Count == 1 ? "" : "s")} (--bs to choose).";
         }
         foreach (var warning in dls.Warnings)
             terminal.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         terminal.Out.MarkupLineInterpolated(
             $"{dls.Train.Items.Count} training and {dls.Valid.Items.Count} validation images, classes {string.Join(", ", dls.Vocab)}; {sizing}{(Augment ? " + augmentation" : "")}.{batchNote}");
-        return (block, dls);
+        return dls;
     }
 
     /// <summary>The DATA argument and data options, added to a command; <see cref="Read"/> gets their values.</summary>

@@ -68,8 +68,9 @@ public sealed class Fetcher : IDisposable
 
     async Task<Fetched> AttemptAsync(Uri url, FetchSettings settings, CancellationToken cancellation)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(Options.Timeout);
+        // The time limit runs on the options' clock, like the retry waits, so a test moves that clock instead of waiting.
+        using var timeLimit = new CancellationTokenSource(Options.Timeout, Options.TimeProvider);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation, timeLimit.Token);
         try
         {
             Uri current = url;

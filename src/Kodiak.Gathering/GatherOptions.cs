@@ -17,13 +17,17 @@ public sealed class GatherOptions
         }
     } = 8;
 
-    /// <summary>Longest one request may take, from sending it to the last byte of the answer. Defaults to 30 s.</summary>
+    /// <summary>
+    /// Longest one request may take, from sending it to the last byte of the answer, measured on <see cref="TimeProvider"/>;
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for no limit. Defaults to 30 s.
+    /// </summary>
     public TimeSpan Timeout
     {
         get;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            if (value != System.Threading.Timeout.InfiniteTimeSpan)
+                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
             field = value;
         }
     } = TimeSpan.FromSeconds(30);
@@ -56,7 +60,7 @@ public sealed class GatherOptions
     /// <summary>Longest wait before a retry, also when a server's Retry-After asks for more. Defaults to 60 s.</summary>
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The clock the retry waits run on; tests pass one that does not really wait.</summary>
+    /// <summary>The clock the time limit and the retry waits run on; tests pass a fake one that does not really wait.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Told about each retry in plain words (e.g. to print a warning); null to stay quiet.</summary>

@@ -1,3 +1,5 @@
+using Kodiak.Vision;
+
 namespace Kodiak.Gathering;
 
 /// <summary>
@@ -6,17 +8,6 @@ namespace Kodiak.Gathering;
 /// </summary>
 public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
 {
-    /// <summary>Why <paramref name="name"/> cannot be a class folder, or null when it can.</summary>
-    public static string? ClassNameProblem(string name) => name switch
-    {
-        null or "" => "a class name is empty",
-        "." or ".." => $"'{name}' is not a class name",
-        _ when name.Trim() != name => $"class name '{name}' starts or ends with a space",
-        _ when name.IndexOfAny(['/', '\\']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 =>
-            $"class name '{name}' cannot be a folder name (it holds a path separator or another character a file name cannot have)",
-        _ => null,
-    };
-
     /// <summary>
     /// Searches for each class (its name plus <paramref name="suffix"/>) and downloads up to <paramref name="max"/>
     /// results into <c><paramref name="outFolder"/>/&lt;class&gt;/</c>. A re-run skips every URL already tried. When
@@ -36,7 +27,7 @@ public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
         ArgumentException.ThrowIfNullOrEmpty(outFolder);
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        if (classes.Select(ClassNameProblem).FirstOrDefault(p => p is not null) is { } problem)
+        if (classes.Select(ImageFiles.ClassNameProblem).FirstOrDefault(p => p is not null) is { } problem)
             throw new ArgumentException(problem, nameof(classes));
         if (classes.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } repeated)
             throw new ArgumentException($"class '{repeated.Key}' is given more than once", nameof(classes));

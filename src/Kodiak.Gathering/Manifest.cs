@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Kodiak.Vision;
 
 namespace Kodiak.Gathering;
 
@@ -79,28 +80,7 @@ internal sealed partial class Manifest : IDisposable
 
     public IReadOnlyList<ManifestEntry> Entries { get; }
 
-    public static IReadOnlyList<ManifestEntry> Read(string folder)
-    {
-        string path = Path.Combine(folder, FileName);
-        if (!System.IO.File.Exists(path)) return [];
-        var entries = new List<ManifestEntry>();
-        int number = 0;
-        foreach (string line in System.IO.File.ReadLines(path))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                entries.Add(JsonSerializer.Deserialize<ManifestEntry>(line, Format) ?? throw new JsonException("null"));
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path} line {number} is not a manifest entry ({e.Message}); fix or remove that line.", e);
-            }
-        }
-
-        return entries;
-    }
+    public static IReadOnlyList<ManifestEntry> Read(string folder) => JsonLines.Read<ManifestEntry>(Path.Combine(folder, FileName), Format, "a manifest entry");
 
     /// <summary>Opens (creating the folder if needed) for appending.</summary>
     internal static Manifest Open(string folder)

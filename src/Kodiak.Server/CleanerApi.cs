@@ -166,7 +166,7 @@ internal static class CleanerApi
             null or "" => "No path: name the image by its path relative to the data folder, e.g. path=grizzly/00000001.jpg.",
             _ when Path.IsPathRooted(path) || path[0] is '/' or '\\' => $"'{path}' is an absolute path; name the image by its path relative to the data folder.",
             _ when path.Split('/', '\\').Any(part => part is "." or "..") => $"'{path}' has a '.' or '..' step; name the image by its plain path inside the data folder.",
-            _ when path.Split('/', '\\').Any(part => part.StartsWith(ImageFiles.ReservedFolderPrefix, StringComparison.Ordinal)) =>
+            _ when ImageFiles.IsReserved(path) =>
                 $"'{path}' is in Kodiak's own bookkeeping (trash, journal), not in the data.",
             _ => null,
         };

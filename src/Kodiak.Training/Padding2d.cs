@@ -18,9 +18,6 @@ public readonly record struct Padding2d(long Top, long Left, long Bottom, long R
     /// <param name="pixels">Padding on every side.</param>
     public static Padding2d Uniform(long pixels) => new(pixels, pixels, pixels, pixels);
 
-    /// <summary>Whether no padding is applied at all.</summary>
-    public bool IsZero => Top == 0 && Left == 0 && Bottom == 0 && Right == 0;
-
     /// <summary>The ONNX <c>pads</c> attribute for 2-D ops: [top, left, bottom, right].</summary>
     public long[] ToOnnxPads() => [Top, Left, Bottom, Right];
 

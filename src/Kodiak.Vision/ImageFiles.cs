@@ -8,6 +8,45 @@ public static class ImageFiles
     /// <summary>Folders starting with this prefix hold Kodiak's own bookkeeping (trash, journals) and are never listed.</summary>
     public const string ReservedFolderPrefix = ".kodiak-";
 
+    /// <summary>
+    /// True when a step of <paramref name="relativePath"/> (separated by '/' or '\') is a <see cref="ReservedFolderPrefix"/>
+    /// folder: the path is in Kodiak's own bookkeeping, which <see cref="Get(string, bool)"/> never lists.
+    /// </summary>
+    /// <param name="relativePath">A path relative to a data folder.</param>
+    public static bool IsReserved(string relativePath) =>
+        relativePath.Split('/', '\\').Any(step => step.StartsWith(ReservedFolderPrefix, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Why <paramref name="name"/> cannot be a class folder of a data folder, or null when it can: the one rule for
+    /// gathering, relabelling and listing, so a class that is made is also a class that is listed.
+    /// </summary>
+    /// <param name="name">The class name, which is the folder name.</param>
+    public static string? ClassNameProblem(string name) => name switch
+    {
+        null or "" => "a class name is empty",
+        "." or ".." => $"'{name}' is not a class name",
+        _ when name.Trim() != name => $"class name '{name}' starts or ends with a space",
+        _ when name.IndexOfAny(['/', '\\']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 =>
+            $"class name '{name}' cannot be a folder name (it holds a path separator or another character a file name cannot have)",
+        _ when name.StartsWith(ReservedFolderPrefix, StringComparison.Ordinal) =>
+            $"class name '{name}' starts with '{ReservedFolderPrefix}', which marks Kodiak's own folders: its images would never be listed",
+        _ => null,
+    };
+
+    /// <summary>
+    /// <paramref name="path"/>, or the first of "name (2).ext", "name (3).ext"… that is neither a file nor a folder yet:
+    /// where a file can be moved without overwriting anything.
+    /// </summary>
+    /// <param name="path">The wanted path.</param>
+    public static string FreeName(string path)
+    {
+        string folder = Path.GetDirectoryName(path)!, name = Path.GetFileNameWithoutExtension(path), extension = Path.GetExtension(path);
+        string candidate = path;
+        for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
+            candidate = Path.Combine(folder, $"{name} ({n}){extension}");
+        return candidate;
+    }
+
     /// <summary>File extensions treated as images, lower case with the dot.</summary>
     public static IReadOnlySet<string> Extensions { get; } =
         new HashSet<string>([".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"], StringComparer.OrdinalIgnoreCase);

@@ -40,9 +40,6 @@ public static class ImageGrid
                 canvas.DrawText(lines[l], x + cellWidth / 2f, y + imageHeight + (l + 1) * CaptionSize * 1.3f, SKTextAlign.Center, font, paint);
         }
 
-        using var snapshot = surface.Snapshot();
-        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllBytes(path, png.ToArray());
+        PngFile.Save(surface, path);
     }
 }

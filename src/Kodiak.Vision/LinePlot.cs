@@ -63,9 +63,6 @@ public static class LinePlot
             canvas.DrawText(finite[s].Name, Width - Right - 102, Top + 21 + s * 18, SKTextAlign.Left, font, ink);
         }
 
-        using var snapshot = surface.Snapshot();
-        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllBytes(path, png.ToArray());
+        PngFile.Save(surface, path);
     }
 }

@@ -104,6 +104,21 @@ public sealed class GathererTests(Web web) : IClassFixture<Web>, IDisposable
     }
 
     [Fact]
+    public async Task A_class_that_listing_would_skip_is_refused_with_its_name()
+    {
+        // Kodiak keeps .kodiak-* folders for itself, and ImageFiles.Get never lists them: such a class could never be trained.
+        string name = ImageFiles.ReservedFolderPrefix + "x";
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "probe", name));
+        File.WriteAllBytes(Path.Combine(_temp.Path, "probe", name, "1.bmp"), TestImages.Bmp(TestImages.Solid(8, 8, 1, 2, 3)));
+        Assert.Empty(ImageFiles.Get(Path.Combine(_temp.Path, "probe")));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => Gatherer("ddg").GatherAsync(Out, ["grizzly", name], " bear", 10));
+
+        Assert.Contains($"class name '{name}' starts with '{ImageFiles.ReservedFolderPrefix}'", error.Message);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
     public async Task Max_limits_each_class()
     {
         BearResults();

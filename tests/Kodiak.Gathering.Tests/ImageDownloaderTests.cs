@@ -1,5 +1,6 @@
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kodiak.Gathering.Tests;
 
@@ -65,11 +66,31 @@ public sealed class ImageDownloaderTests(Web web) : IClassFixture<Web>, IDisposa
     [Fact]
     public async Task A_slow_server_times_out_after_the_limit_and_each_retry()
     {
-        var options = new GatherOptions { Timeout = TimeSpan.FromSeconds(0.3), Retries = 1, TimeProvider = _clock };
+        // The server answers after 20 real seconds; the fetcher's clock is moved past the limit and the retry wait instead.
+        var clock = new FakeTimeProvider();
+        var options = new GatherOptions { Timeout = TimeSpan.FromSeconds(0.3), Retries = 1, TimeProvider = clock };
 
-        var entry = await DownloadOne(Server.Hostile("slow.jpg"), options);
+        var download = DownloadOne(Server.Hostile("slow.jpg"), options);
+        while (!download.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+            await Task.WhenAny(download, Task.Delay(1));
+        }
+        var entry = await download;
 
         Assert.Equal((DownloadStatus.Failed, "timed out after 0.3 s (tried 2 times)"), (entry.Status, entry.Reason));
+    }
+
+    [Fact]
+    public async Task An_answer_within_the_limit_is_kept_however_long_it_takes_in_real_time()
+    {
+        // 300 real milliseconds, but the fetcher's clock stands still: the 0.1 s limit is never reached.
+        var options = new GatherOptions { Timeout = TimeSpan.FromSeconds(0.1), Retries = 0, TimeProvider = new FakeTimeProvider() };
+
+        var entry = await DownloadOne(Server.Hostile("slow.jpg?ms=300"), options);
+
+        Assert.Equal(DownloadStatus.Kept, entry.Status);
     }
 
     [Theory]

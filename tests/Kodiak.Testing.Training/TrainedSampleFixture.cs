@@ -63,10 +63,9 @@ public sealed class TrainedSampleFixture : IDisposable
 
     static void Train(string data, string cache)
     {
-        // The CLI's FolderData block for --resize random-crop --size 32, written with the Training API so no CLI is needed.
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, 42), Labels.ParentFolder,
-            [new RandomResizedCrop(32, 0.5)], []);
-        using var learner = VisionLearner.Create(block.DataLoaders(data, batchSize: 16, seed: 42), Arch.ResNet18, seed: 42);
+        // What kodiak train does for --resize random-crop --size 32 without augmentation.
+        var dls = ImageDataLoaders.FromFolder(data, validPct: 0.2, seed: 42, itemTransforms: [new RandomResizedCrop(32, 0.5)], batchSize: 16);
+        using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: 42);
         learner.FitOneCycle(1, 1e-2);
         string bundle = Path.Combine(cache, BundleName);
         File.Delete(bundle); // what a run that died while exporting may have left

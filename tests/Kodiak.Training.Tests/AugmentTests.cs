@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using TorchSharp;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Kodiak.Training.Tests;
 
-public sealed class AugmentTests(ITestOutputHelper output)
+public sealed class AugmentTests
 {
     const int Draws = 2000;
 
@@ -333,21 +331,5 @@ public sealed class AugmentTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => Augment.Default(minZoom: 1.2, maxZoom: 1.1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Augment.Default(pAffine: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => Augment.Default(maxRotate: -1));
-    }
-
-    [Fact]
-    public void Times_one_application_on_an_imagenet_sized_batch()
-    {
-        using var scope = NewDisposeScope();
-        using var g = new torch.Generator(20);
-        var batch = RandomBatch(64, 224, 224);
-        var augment = Augment.Default();
-        augment.Apply(batch, g).Dispose(); // warm-up
-
-        var watch = Stopwatch.StartNew();
-        const int runs = 3;
-        for (int i = 0; i < runs; i++)
-            augment.Apply(batch, g).Dispose();
-        output.WriteLine($"Augment.Default().Apply on [64, 3, 224, 224]: {watch.Elapsed.TotalMilliseconds / runs:F0} ms per batch ({torch.get_num_threads()} threads)");
     }
 }

@@ -44,36 +44,34 @@ public sealed class ResNet18BodyTests(PretrainedResNet18Fixture fixture, ITestOu
         using var scope = NewDisposeScope();
         const int images = 4;
         var rgb = ImageLikeRgb(images, 224, seed: 1234);
-        var input = CntkImageNetInput.Apply(rgb).contiguous();
 
-        Tensor ours;
-        using (no_grad())
-            ours = fixture.Body.PooledFeatures(input);
-        Assert.Equal([images, 512L], ours.shape);
+        var check = PretrainedBodyCheck.Run(fixture.Body, rgb, PretrainedResNet18Fixture.OnnxPath);
 
-        using var session = new InferenceSession(PretrainedResNet18Fixture.OnnxPath);
-        var inputName = session.InputNames.Single();
-        var worstRatio = 0.0;
+        Assert.Equal(512, check.Features);
+        Assert.Equal(images, check.Images.Count);
         for (var i = 0; i < images; i++)
         {
-            var pixels = input[i].data<float>().ToArray();
-            using var ortInput = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, 224, 224]);
-            using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, [inputName], [ortInput], session.OutputNames);
-            var reference = results[0].GetTensorDataAsSpan<float>().ToArray();
-            Assert.Equal(512, reference.Length);
-
-            var mine = ours[i].data<float>().ToArray();
-            var maxAbs = reference.Max(MathF.Abs);
-            var maxDiff = reference.Zip(mine, (a, b) => MathF.Abs(a - b)).Max();
-            var ratio = maxDiff / maxAbs;
-            worstRatio = Math.Max(worstRatio, ratio);
-            output.WriteLine($"image {i}: max |feature| {maxAbs:G6}, max |diff| {maxDiff:G4}, ratio {ratio:G4}");
+            var (maxDiff, maxAbs) = check.Images[i];
+            output.WriteLine($"image {i}: max |feature| {maxAbs:G6}, max |diff| {maxDiff:G4}, ratio {maxDiff / maxAbs:G4}");
             Assert.True(maxDiff <= 1e-3 * maxAbs, $"image {i}: max diff {maxDiff} exceeds 1e-3 × {maxAbs}");
             // Features of different images must differ, or the comparison would prove little.
             Assert.True(maxAbs > 0.1f);
         }
-        output.WriteLine($"worst ratio {worstRatio:G4}");
+        Assert.True(check.Matches);
+        output.WriteLine($"worst ratio {check.Images.Max(d => d.MaxDifference / d.Largest):G4}");
+    }
+
+    [Fact]
+    public void A_body_with_other_weights_does_not_match_the_original()
+    {
+        using var scope = NewDisposeScope();
+        using var other = new ResNet18Body();
+        var rgb = ImageLikeRgb(2, 224, seed: 99);
+
+        var check = PretrainedBodyCheck.Run(other, rgb, PretrainedResNet18Fixture.OnnxPath);
+
+        Assert.False(check.Matches);
+        Assert.True(check.MaxDifference > PretrainedBodyCheck.Tolerance * check.Largest);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kodiak.Gathering;
+using Kodiak.Vision;
 
 namespace Kodiak.Cli.Commands;
 
@@ -23,7 +24,7 @@ internal static class GatherCommand
         command.Validators.Add(result =>
         {
             var names = Split(result.GetValue(classes));
-            foreach (string problem in names.Select(Gatherer.ClassNameProblem).OfType<string>().Distinct())
+            foreach (string problem in names.Select(ImageFiles.ClassNameProblem).OfType<string>().Distinct())
                 result.AddError($"--classes: {problem}.");
             foreach (string repeated in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key))
                 result.AddError($"--classes: '{repeated}' is given more than once.");

@@ -32,7 +32,7 @@ internal static class LrFindCommand
             string plot = parse.GetValue(output)!;
             return terminal.RunStoppable("after this batch", stop =>
             {
-                var (_, dls) = data.Load(terminal);
+                var dls = data.Load(terminal);
                 using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: data.Seed);
                 learner.Cancellation = stop;
                 var found = learner.LrFind(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations));

@@ -28,10 +28,10 @@ internal static class ShowBatchCommand
         {
             string folder = parse.GetValue(data)!;
             var sizing = FolderData.Sizing(parse.GetValue(resize)!, parse.GetValue(size), minScale: 0.5);
-            var block = FolderData.Block(sizing, parse.GetValue(augment), validPct: 0.2, parse.GetValue(seed));
             return terminal.Run(() =>
             {
-                var dls = block.DataLoaders(folder, seed: parse.GetValue(seed), skipBadImages: parse.GetValue(skipBad));
+                var dls = ImageDataLoaders.FromFolder(folder, validPct: 0.2, seed: parse.GetValue(seed), itemTransforms: [sizing],
+                    batchTransforms: FolderData.Augmentation(parse.GetValue(augment)), skipBadImages: parse.GetValue(skipBad));
                 foreach (var problem in dls.Skipped)
                     terminal.Error.MarkupLineInterpolated($"[yellow]skipped:[/] {problem.Path}  {problem.Reason}");
                 foreach (var warning in dls.Warnings)

@@ -63,7 +63,7 @@ internal static class TrainCommand
         string recipePath = Path.Combine(checkpointFolder, "recipe.json");
         string checkpointPath = Path.Combine(checkpointFolder, "learner.bin");
         if (s.Resume) CheckSameRecipe(recipePath, s.Recipe);
-        var (block, dls) = s.Data.Load(terminal);
+        var dls = s.Data.Load(terminal);
 
         using var learner = VisionLearner.Create(dls, Arch.ResNet18, labelSmoothing: s.LabelSmoothing, seed: s.Data.Seed);
         learner.Cancellation = cancellation;
@@ -95,33 +95,13 @@ internal static class TrainCommand
         learner.Export(modelPath);
         if (learner.KeptEpoch is { } kept)
             console.MarkupLineInterpolated($"Kept {kept.Phase} epoch {kept.Epoch}, the one with the lowest validation loss ({kept.ValidLoss:0.000000}).");
-        // Without validation images there is nothing to evaluate; the data summary has already warned.
-        var evaluation = dls.Valid.Items.Count == 0 ? null : Evaluation.Of(learner, s.Tta);
-        WriteReport(Path.Combine(s.Out, "report"), learner, dls, block.ItemTransforms, evaluation);
+        // Null without validation images: nothing to evaluate, and the data summary has already warned.
+        var evaluation = TrainingReport.Write(Path.Combine(s.Out, "report"), learner, s.Tta);
         string error = evaluation is null ? "n/a" : evaluation.ErrorRate.ToString("0.0000", CultureInfo.InvariantCulture);
         if (evaluation?.Tta is { } tta)
             error += string.Create(CultureInfo.InvariantCulture, $" ({tta.ErrorRate:0.0000} with test-time augmentation, {tta.MillisecondsPerImage:0} ms an image)");
         console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {error}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
     }
-
-    /// <summary>The kept model on the validation set, plainly and, when asked for, with test-time augmentation.</summary>
-    sealed record Evaluation(ClassificationInterpretation Plain, double ErrorRate, double ValidLoss, TtaResult? Tta)
-    {
-        public static Evaluation Of(Learner learner, bool tta)
-        {
-            var plain = learner.Interpret();
-            TtaResult? withTta = null;
-            if (tta)
-            {
-                var clock = Stopwatch.StartNew();
-                var augmented = learner.Tta();
-                withTta = new TtaResult(1 - augmented.Accuracy, augmented.Losses.Average(), clock.Elapsed.TotalMilliseconds / augmented.Targets.Count);
-            }
-            return new Evaluation(plain, 1 - plain.Accuracy, plain.Losses.Average(), withTta);
-        }
-    }
-
-    sealed record TtaResult(double ErrorRate, double ValidLoss, double MillisecondsPerImage);
 
     static void CheckSameRecipe(string recipePath, string recipe)
     {
@@ -130,44 +110,5 @@ internal static class TrainCommand
         string saved = File.ReadAllText(recipePath);
         if (saved != recipe)
             throw new InvalidDataException($"--resume needs the same data and options as the run that saved {recipePath}:{Environment.NewLine}{saved}");
-    }
-
-    static void WriteReport(string folder, Learner learner, DataLoaders dls, IReadOnlyList<IItemTransform> validationTransforms, Evaluation? evaluation)
-    {
-        Directory.CreateDirectory(folder);
-        if (learner.Recorder.Losses.Count > 0)
-            learner.Recorder.PlotLoss(Path.Combine(folder, "loss.png"));
-        if (evaluation is not null)
-        {
-            var interpretation = evaluation.Plain;
-            interpretation.PlotConfusionMatrix(Path.Combine(folder, "confusion_matrix.png"));
-            File.WriteAllText(Path.Combine(folder, "confusion_matrix.txt"),
-                interpretation.ConfusionMatrixText() + Environment.NewLine + interpretation.ClassificationReportText());
-            interpretation.PlotTopLosses(Math.Min(9, dls.Valid.Items.Count), Path.Combine(folder, "top_losses.png"), validationTransforms);
-        }
-        var epochs = learner.Recorder.Epochs;
-        int trainedImages = epochs.Count * dls.Train.Count * dls.Train.BatchSize;
-        // The epochs' own times, so a resumed run counts the epochs it loaded from the checkpoint too.
-        double seconds = epochs.Sum(e => e.Seconds);
-        var report = new
-        {
-            epochs = epochs.Select(e => new Dictionary<string, object>
-            {
-                ["epoch"] = e.Epoch, ["phase"] = e.Phase, ["train_loss"] = e.TrainLoss, ["valid_loss"] = e.ValidLoss,
-            }.Concat(e.Metrics.Select(m => KeyValuePair.Create(m.Name, (object)m.Value))).Append(KeyValuePair.Create("seconds", (object)e.Seconds))
-             .ToDictionary()),
-            // The kept model's: the last epoch's, or with --keep-best the best one's.
-            error_rate = evaluation?.ErrorRate ?? double.NaN,
-            valid_loss = evaluation?.ValidLoss ?? double.NaN,
-            kept_epoch = learner.KeptEpoch is { } kept ? new { phase = kept.Phase, epoch = kept.Epoch } : null,
-            tta_error_rate = evaluation?.Tta?.ErrorRate,
-            tta_valid_loss = evaluation?.Tta?.ValidLoss,
-            tta_ms_per_image = evaluation?.Tta?.MillisecondsPerImage,
-            train_seconds = seconds,
-            images_per_second = trainedImages / seconds,
-            classes = dls.Vocab,
-            interrupted = learner.Recorder.Interrupted,
-        };
-        File.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(report, Terminal.Json));
     }
 }

@@ -58,7 +58,7 @@ internal static class VerifyCommand
         int moved = 0;
         foreach (var problem in problems)
         {
-            string target = FreeName(Path.Combine(moveTo, Path.GetRelativePath(folder, problem.Path)));
+            string target = ImageFiles.FreeName(Path.Combine(moveTo, Path.GetRelativePath(folder, problem.Path)));
             try
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -89,14 +89,5 @@ internal static class VerifyCommand
             }
         }
         human.MarkupLineInterpolated($"Deleted {deleted} of {problems.Count} files.");
-    }
-
-    /// <summary>Never overwrites: a name already taken in the target folder gets " (2)", " (3)"…</summary>
-    static string FreeName(string path)
-    {
-        string candidate = path;
-        for (int n = 2; File.Exists(candidate); n++)
-            candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)} ({n}){Path.GetExtension(path)}");
-        return candidate;
     }
 }

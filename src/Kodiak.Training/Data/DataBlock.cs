@@ -5,11 +5,11 @@ namespace Kodiak.Training;
 
 /// <summary>
 /// fastai's DataBlock: a recipe that says where the items are, how to split them, how to label them
-/// and how to transform them, and builds <see cref="DataLoaders"/> from a folder.
+/// and how to transform them, and builds <see cref="DataLoaders"/> from a folder. The blocks are always fastai's
+/// <c>(ImageBlock, CategoryBlock)</c>: an image in, one label out of the sorted vocabulary.
 /// </summary>
 /// <example><code>
 /// var bears = new DataBlock(
-///     blocks: (new ImageBlock(), new CategoryBlock()),
 ///     getItems: ImageFiles.Get,
 ///     splitter: new RandomSplitter(validPct: 0.2, seed: 42),
 ///     getY: Labels.ParentFolder,
@@ -19,25 +19,20 @@ namespace Kodiak.Training;
 public sealed class DataBlock
 {
     /// <summary>Creates the recipe.</summary>
-    /// <param name="blocks">What the input and the target are: images and one category each.</param>
     /// <param name="getItems">Lists the items under a folder, e.g. <see cref="ImageFiles.Get(string)"/>.</param>
     /// <param name="splitter">Divides items into training and validation sets.</param>
     /// <param name="getY">An item's label, e.g. <see cref="Labels.ParentFolder"/>.</param>
     /// <param name="itemTransforms">Per image, at decode time, e.g. <c>new Resize(224)</c>.</param>
     /// <param name="batchTransforms">Per training batch, e.g. <c>Augment.Default()</c>.</param>
-    public DataBlock((ImageBlock Input, CategoryBlock Target) blocks, Func<string, IReadOnlyList<string>> getItems, ISplitter splitter,
+    public DataBlock(Func<string, IReadOnlyList<string>> getItems, ISplitter splitter,
         Func<string, string> getY, IReadOnlyList<IItemTransform>? itemTransforms = null, IReadOnlyList<IBatchTransform>? batchTransforms = null)
     {
-        Blocks = blocks;
         GetItems = getItems;
         Splitter = splitter;
         GetY = getY;
         ItemTransforms = itemTransforms ?? [];
         BatchTransforms = batchTransforms ?? [];
     }
-
-    /// <summary>What the input and target are.</summary>
-    public (ImageBlock Input, CategoryBlock Target) Blocks { get; }
 
     /// <summary>Lists the items under a folder.</summary>
     public Func<string, IReadOnlyList<string>> GetItems { get; }
@@ -61,7 +56,7 @@ public sealed class DataBlock
     /// <param name="getY">New labeller, or null to keep this one.</param>
     public DataBlock With(IReadOnlyList<IItemTransform>? itemTransforms = null, IReadOnlyList<IBatchTransform>? batchTransforms = null,
         ISplitter? splitter = null, Func<string, string>? getY = null) =>
-        new(Blocks, GetItems, splitter ?? Splitter, getY ?? GetY, itemTransforms ?? ItemTransforms, batchTransforms ?? BatchTransforms);
+        new(GetItems, splitter ?? Splitter, getY ?? GetY, itemTransforms ?? ItemTransforms, batchTransforms ?? BatchTransforms);
 
     /// <summary>Finds, labels and splits the items under <paramref name="path"/> and returns their loaders.</summary>
     /// <param name="path">The data folder.</param>

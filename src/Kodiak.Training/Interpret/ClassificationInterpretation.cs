@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kodiak.Vision;
+using TorchSharp;
 
 namespace Kodiak.Training;
 
@@ -34,23 +35,8 @@ public sealed class ClassificationInterpretation
     /// <param name="paths">Each item's image path.</param>
     public ClassificationInterpretation(IReadOnlyList<string> vocab, float[][] probabilities, int[] targets, float[] losses, IReadOnlyList<string> paths)
     {
-        ArgumentNullException.ThrowIfNull(vocab);
-        ArgumentNullException.ThrowIfNull(probabilities);
-        ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(losses);
-        ArgumentNullException.ThrowIfNull(paths);
-        ArgumentOutOfRangeException.ThrowIfZero(vocab.Count);
-        int n = probabilities.Length;
-        if (targets.Length != n || losses.Length != n || paths.Count != n)
-            throw new ArgumentException(
-                $"{n} probability rows but {targets.Length} targets, {losses.Length} losses and {paths.Count} paths: one of each per item is needed.");
-        for (int i = 0; i < n; i++)
-        {
-            if (probabilities[i] is null || probabilities[i].Length != vocab.Count)
-                throw new ArgumentException($"Row {i} has {probabilities[i]?.Length ?? 0} probabilities for {vocab.Count} classes.", nameof(probabilities));
-            if ((uint)targets[i] >= (uint)vocab.Count)
-                throw new ArgumentOutOfRangeException(nameof(targets), $"Target {targets[i]} of item {i} is not a class index below {vocab.Count}.");
-        }
+        Check(vocab, probabilities, targets, losses.Length, paths);
 
         Vocab = [.. vocab];
         _probabilities = [.. probabilities.Select(row => (float[])row.Clone())];
@@ -74,21 +60,42 @@ public sealed class ClassificationInterpretation
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.Length != logits.Length)
             throw new ArgumentException($"{logits.Length} logit rows but {targets.Length} targets.", nameof(targets));
-        var probabilities = new float[logits.Length][];
-        var losses = new float[logits.Length];
-        for (int i = 0; i < logits.Length; i++)
-        {
-            // Subtracting the max keeps exp from overflowing; the loss comes from the log-sum-exp, not log(p),
-            // so a confident wrong prediction gives a large finite loss rather than infinity.
-            double max = logits[i].Max(), sum = logits[i].Sum(z => Math.Exp(z - max));
-            double logSumExp = max + Math.Log(sum);
-            probabilities[i] = [.. logits[i].Select(z => (float)Math.Exp(z - logSumExp))];
-            // A bad target is reported by the constructor, with the item's index.
-            losses[i] = (uint)targets[i] < (uint)logits[i].Length ? (float)(logSumExp - logits[i][targets[i]]) : float.NaN;
-        }
-
-        return new ClassificationInterpretation(vocab, probabilities, targets, losses, paths);
+        // Checked before libtorch sees them, so a bad row or target gets the constructor's message, not libtorch's.
+        Check(vocab, logits, targets, logits.Length, paths);
+        using var scope = torch.NewDisposeScope();
+        var z = torch.tensor(logits.SelectMany(row => row).ToArray(), [logits.Length, vocab.Count]);
+        var probabilities = torch.nn.functional.softmax(z, 1).data<float>().ToArray();
+        var losses = ItemLosses(z, torch.tensor(targets.Select(t => (long)t).ToArray()), labelSmoothing: 0).data<float>().ToArray();
+        return new ClassificationInterpretation(vocab, [.. probabilities.Chunk(vocab.Count)], targets, losses, paths);
     }
+
+    /// <summary>One row of C values, a class index and a path per item, as every constructor needs.</summary>
+    static void Check(IReadOnlyList<string> vocab, float[][] rows, int[] targets, int losses, IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(vocab);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfZero(vocab.Count);
+        int n = rows.Length;
+        if (targets.Length != n || losses != n || paths.Count != n)
+            throw new ArgumentException(
+                $"{n} probability rows but {targets.Length} targets, {losses} losses and {paths.Count} paths: one of each per item is needed.");
+        for (int i = 0; i < n; i++)
+        {
+            if (rows[i] is null || rows[i].Length != vocab.Count)
+                throw new ArgumentException($"Row {i} has {rows[i]?.Length ?? 0} probabilities for {vocab.Count} classes.", "probabilities");
+            if ((uint)targets[i] >= (uint)vocab.Count)
+                throw new ArgumentOutOfRangeException(nameof(targets), $"Target {targets[i]} of item {i} is not a class index below {vocab.Count}.");
+        }
+    }
+
+    /// <summary>
+    /// Each item's loss from its logits: libtorch's cross-entropy (log-softmax, so a confident wrong prediction gives a large
+    /// finite loss), fastai's default classification loss and the learner's own. The one definition wherever logits exist.
+    /// </summary>
+    internal static torch.Tensor ItemLosses(torch.Tensor logits, torch.Tensor targets, double labelSmoothing) =>
+        torch.nn.functional.cross_entropy(logits, targets, reduction: torch.nn.Reduction.None, label_smoothing: labelSmoothing);
 
     /// <summary>Class names.</summary>
     public IReadOnlyList<string> Vocab { get; }

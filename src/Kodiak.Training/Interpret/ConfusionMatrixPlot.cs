@@ -106,10 +106,7 @@ internal static class ConfusionMatrixPlot
         canvas.DrawText("Predicted", middleX, layout.Height - Padding - label.Metrics.Descent, SKTextAlign.Center, label, ink);
         DrawUpward(canvas, "Actual", Padding - label.Metrics.Ascent, middleY, SKTextAlign.Center, label, ink);
 
-        using var snapshot = surface.Snapshot();
-        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllBytes(path, png.ToArray());
+        PngFile.Save(surface, path);
     }
 
     /// <summary>The Blues colour at <paramref name="fraction"/> (0 white, 1 dark blue), interpolated between steps.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kodiak.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -296,7 +297,7 @@ public sealed partial class Learner : IDisposable
             blended[i] = new float[classes];
             for (int c = 0; c < classes; c++)
                 blended[i][c] = (float)((1 - beta) * views.Average(v => v.Probability(i, c)) + beta * plain.Probability(i, c));
-            losses[i] = -MathF.Log(Math.Max(blended[i][plain.Targets[i]], float.Epsilon));
+            losses[i] = (float)CrossEntropy.FromProbability(blended[i][plain.Targets[i]]);
         }
         return new ClassificationInterpretation(Dls.Vocab, blended, [.. plain.Targets], losses, plain.Paths);
     }
@@ -315,7 +316,7 @@ public sealed partial class Learner : IDisposable
                 using (NewDisposeScope())
                 {
                     var logits = Model.forward(batch.Images);
-                    var loss = nn.functional.cross_entropy(logits, batch.Labels, reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
+                    var loss = ClassificationInterpretation.ItemLosses(logits, batch.Labels, LabelSmoothing);
                     var probs = nn.functional.softmax(logits, 1).data<float>().ToArray();
                     int classes = (int)logits.shape[1];
                     for (int i = 0; i < batch.Paths.Count; i++)

@@ -17,6 +17,6 @@ internal static class DataFixture
     }
 
     public static DataBlock Block(ISplitter? splitter = null, IReadOnlyList<IBatchTransform>? batchTransforms = null) =>
-        new((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, splitter ?? new RandomSplitter(0.25, seed: 7), Labels.ParentFolder,
+        new(ImageFiles.Get, splitter ?? new RandomSplitter(0.25, seed: 7), Labels.ParentFolder,
             [new Resize(16, ResizeMethod.Squish)], batchTransforms);
 }

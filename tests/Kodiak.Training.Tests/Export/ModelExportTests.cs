@@ -19,7 +19,7 @@ public sealed class ExportedLearnerFixture : IDisposable
 
     public ExportedLearnerFixture()
     {
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
+        var block = new DataBlock(ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
             [new RandomResizedCrop(64, minScale: 0.5)]);
         // As typed on a command line: relative to the current folder.
         string samples = Path.GetRelativePath(Environment.CurrentDirectory, ModelExportTests.Samples);

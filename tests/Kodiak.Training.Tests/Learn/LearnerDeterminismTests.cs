@@ -16,7 +16,7 @@ internal static class TinyLearner
     public static Learner Create(TempFolder temp, int perClass = 8, int batchSize = 4)
     {
         string data = DataFixture.Write(temp, perClass);
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
+        var block = new DataBlock(ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
             [new Resize(32, ResizeMethod.Squish)]);
         return VisionLearner.Create(block.DataLoaders(data, batchSize, seed: 5, workers: 1), Arch.ResNet18, seed: 5);
     }

@@ -15,7 +15,7 @@ public sealed class LearnerOptionsTests : IDisposable
     Learner AugmentedLearner(int perClass = 8)
     {
         string data = DataFixture.Write(_temp, perClass);
-        var block = new DataBlock((new ImageBlock(), new CategoryBlock()), ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
+        var block = new DataBlock(ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
             [new RandomResizedCrop(32, minScale: 0.3)], [Augment.Default(maxLighting: 0.6)]);
         return VisionLearner.Create(block.DataLoaders(data, batchSize: 4, seed: 5, workers: 1), Arch.ResNet18, seed: 5);
     }
