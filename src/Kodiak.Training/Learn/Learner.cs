@@ -421,10 +421,11 @@ public sealed partial class Learner : IDisposable
         }
     }
 
-    /// <summary>Releases the model, the optimiser's state, the loss function, the generator and the callbacks that hold tensors.</summary>
+    /// <summary>Releases the model, the optimiser's state, the loss function, the generator and the callbacks the learner added.</summary>
     public void Dispose()
     {
-        foreach (var callback in Callbacks.OfType<IDisposable>()) callback.Dispose();
+        RemoveCallbacks<KeepBestCallback>();
+        RemoveCallbacks<CancellationCallback>();
         Optimizer.Dispose();
         (LossFunc as IDisposable)?.Dispose();
         Model.Dispose();
