@@ -23,7 +23,16 @@ public sealed partial class Learner
         State.FitCancelled = false;
         // Not a fit of the run: nothing of it is recorded, kept or checkpointed.
         var callbacks = Callbacks.Where(c => c is not (Training.Recorder or KeepBestCallback or CheckpointCallback)).Append(finder);
-        Run((iterations + batches - 1) / batches, batches, 0, "lr_find", callbacks, tracked: false);
+        try
+        {
+            Run((iterations + batches - 1) / batches, batches, 0, "lr_find", callbacks, tracked: false);
+        }
+        catch
+        {
+            // A failed sweep (say, a bad image) still leaves the weights and the optimiser as they were.
+            finder.AfterFit(State);
+            throw;
+        }
         return finder.Result;
     }
 }
