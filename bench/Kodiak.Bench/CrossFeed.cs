@@ -108,7 +108,7 @@ internal static class CrossFeed
                 model.train();
                 if (noDropout)
                     foreach (var (_, module) in model.named_modules())
-                        if (module is TorchSharp.Modules.Dropout) module.eval();
+                        if (module is GeneratorDropout) module.eval();
                 var losses = new List<double>();
                 for (int b = 0; b < batches; b++, step++)
                     using (NewDisposeScope())

@@ -69,7 +69,7 @@ internal static class TrainBenchmark
 
         public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_first, _last);
 
-        public void AfterBatch(int epoch, int batch, double smoothLoss)
+        public void AfterBatch(TrainingState state)
         {
             _last = Stopwatch.GetTimestamp();
             if (Batches++ == 0) _first = _last;

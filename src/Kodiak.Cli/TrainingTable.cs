@@ -31,25 +31,26 @@ internal sealed class TrainingTable(IAnsiConsole console, IReadOnlyList<Metric> 
         _progress = null;
     }
 
-    public void BeforeFit(string phase, int epochs, int batchesPerEpoch)
+    public void BeforeFit(TrainingState state)
     {
-        _batches = batchesPerEpoch;
-        console.MarkupLineInterpolated($"[bold]{phase}[/]: {epochs} epoch(s) of {batchesPerEpoch} batches");
+        _batches = state.Batches;
+        console.MarkupLineInterpolated($"[bold]{state.Phase}[/]: {state.Epochs} epoch(s) of {state.Batches} batches");
         console.WriteLine(string.Join("  ", new[] { "epoch", "train_loss", "valid_loss" }.Concat(metrics.Select(m => m.Name)).Append("time")
             .Select((name, i) => i == 0 ? name.PadRight(5) : name.PadRight(10))));
     }
 
-    public void AfterBatch(int epoch, int batch, double smoothLoss)
+    public void AfterBatch(TrainingState state)
     {
         if (_progress is null) return;
-        if (batch == 0)
-            _epochTask = _progress.AddTask($"epoch {epoch}", maxValue: _batches);
-        _epochTask!.Description = $"epoch {epoch}  loss {smoothLoss:0.0000}";
+        if (state.Batch == 0)
+            _epochTask = _progress.AddTask($"epoch {state.Epoch}", maxValue: _batches);
+        _epochTask!.Description = $"epoch {state.Epoch}  loss {state.SmoothLoss:0.0000}";
         _epochTask.Increment(1);
     }
 
-    public void AfterEpoch(EpochResult result)
+    public void AfterEpoch(TrainingState state)
     {
+        var result = state.Result!;
         _epochTask?.StopTask();
         var cells = new[] { result.Epoch.ToString().PadRight(5), Format(result.TrainLoss), Format(result.ValidLoss) }
             .Concat(result.Metrics.Select(m => Format(m.Value)))

@@ -11,8 +11,8 @@ namespace Kodiak.Training;
 /// (4.9 GB instead of a 3.6 GB peak for that run), which suits a training run.
 /// </summary>
 /// <remarks>
-/// A <see cref="Learner"/> turns reuse on when the first one is created, unless <see cref="ReuseLargeBlocks"/> was set
-/// before. Only glibc on Linux is tuned; elsewhere the setting stays false and nothing changes. glibc gives threads
+/// Off until a program turns it on (<c>kodiak train</c>, <c>lr-find</c> and <c>demo</c> do): it is process-wide, so
+/// creating a <see cref="Learner"/> leaves it alone. Only glibc on Linux is tuned; elsewhere the setting stays false and nothing changes. glibc gives threads
 /// other than the main one arenas of their own, which still map blocks over 64 MB afresh: the gain is for training on
 /// the process's main thread, as <c>kodiak train</c> does.
 /// </remarks>
@@ -23,7 +23,7 @@ public static class TrainingMemory
     const int DefaultTrimThreshold = 128 * 1024, DefaultMmapMax = 65536;
 
     static readonly Lock Gate = new();
-    static bool? _reuse;
+    static bool _reuse;
 
     /// <summary>
     /// Whether large freed blocks stay in the heap for reuse (true) or go back to the kernel (false, glibc's default).
@@ -33,18 +33,12 @@ public static class TrainingMemory
     {
         get
         {
-            lock (Gate) return _reuse ?? false;
+            lock (Gate) return _reuse;
         }
         set
         {
             lock (Gate) _reuse = Tune(value) && value;
         }
-    }
-
-    /// <summary>Turns reuse on unless it was set already; a learner calls this when it is created.</summary>
-    internal static void ApplyDefault()
-    {
-        lock (Gate) _reuse ??= Tune(true);
     }
 
     /// <summary>

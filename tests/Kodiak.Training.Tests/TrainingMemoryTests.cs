@@ -1,27 +1,24 @@
 namespace Kodiak.Training.Tests;
 
-// Reads and sets a process-wide setting that other learner tests rely on.
-[Collection(nameof(TorchRandomState))]
+// The only tests that read or set this process-wide setting: their own class runs them one after the other.
 public sealed class TrainingMemoryTests
 {
     [Fact]
-    public void Creating_a_learner_turns_reuse_on_and_it_can_be_turned_off_and_on_again()
+    public void Creating_a_learner_leaves_reuse_off_and_it_can_be_turned_on_and_off_again()
     {
         using var temp = new Kodiak.Testing.TempFolder();
         using (TinyLearner.Create(temp))
-            Assert.True(TrainingMemory.ReuseLargeBlocks);
+            Assert.False(TrainingMemory.ReuseLargeBlocks);
 
         try
         {
-            TrainingMemory.ReuseLargeBlocks = false;
-            Assert.False(TrainingMemory.ReuseLargeBlocks);
-            using (TinyLearner.Create(temp))
-                Assert.False(TrainingMemory.ReuseLargeBlocks); // a choice made before is kept
+            TrainingMemory.ReuseLargeBlocks = true;
+            Assert.Equal(OperatingSystem.IsLinux(), TrainingMemory.ReuseLargeBlocks);
         }
         finally
         {
-            TrainingMemory.ReuseLargeBlocks = true;
+            TrainingMemory.ReuseLargeBlocks = false;
         }
-        Assert.True(TrainingMemory.ReuseLargeBlocks);
+        Assert.False(TrainingMemory.ReuseLargeBlocks);
     }
 }

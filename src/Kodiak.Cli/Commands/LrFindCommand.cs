@@ -33,6 +33,7 @@ internal static class LrFindCommand
             return terminal.RunStoppable("after this batch", stop =>
             {
                 var dls = data.Load(terminal);
+                TrainingMemory.ReuseLargeBlocks = true; // process-wide, so the command chooses it (see TrainingMemory)
                 using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: data.Seed);
                 learner.Cancellation = stop;
                 var found = learner.LrFind(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations));

@@ -65,6 +65,8 @@ internal static class TrainCommand
         if (s.Resume) CheckSameRecipe(recipePath, s.Recipe);
         var dls = s.Data.Load(terminal);
 
+        // Process-wide, so the command chooses it, not the learner (see TrainingMemory); demo trains through here too.
+        TrainingMemory.ReuseLargeBlocks = true;
         using var learner = VisionLearner.Create(dls, Arch.ResNet18, labelSmoothing: s.LabelSmoothing, seed: s.Data.Seed);
         learner.Cancellation = cancellation;
         learner.KeepBest = s.KeepBest;

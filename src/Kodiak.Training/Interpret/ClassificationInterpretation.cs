@@ -65,7 +65,8 @@ public sealed class ClassificationInterpretation
         using var scope = torch.NewDisposeScope();
         var z = torch.tensor(logits.SelectMany(row => row).ToArray(), [logits.Length, vocab.Count]);
         var probabilities = torch.nn.functional.softmax(z, 1).data<float>().ToArray();
-        var losses = ItemLosses(z, torch.tensor(targets.Select(t => (long)t).ToArray()), labelSmoothing: 0).data<float>().ToArray();
+        using var crossEntropy = new CrossEntropyLoss();
+        var losses = crossEntropy.ItemLosses(z, torch.tensor(targets.Select(t => (long)t).ToArray())).data<float>().ToArray();
         return new ClassificationInterpretation(vocab, [.. probabilities.Chunk(vocab.Count)], targets, losses, paths);
     }
 
@@ -89,13 +90,6 @@ public sealed class ClassificationInterpretation
                 throw new ArgumentOutOfRangeException(nameof(targets), $"Target {targets[i]} of item {i} is not a class index below {vocab.Count}.");
         }
     }
-
-    /// <summary>
-    /// Each item's loss from its logits: libtorch's cross-entropy (log-softmax, so a confident wrong prediction gives a large
-    /// finite loss), fastai's default classification loss and the learner's own. The one definition wherever logits exist.
-    /// </summary>
-    internal static torch.Tensor ItemLosses(torch.Tensor logits, torch.Tensor targets, double labelSmoothing) =>
-        torch.nn.functional.cross_entropy(logits, targets, reduction: torch.nn.Reduction.None, label_smoothing: labelSmoothing);
 
     /// <summary>Class names.</summary>
     public IReadOnlyList<string> Vocab { get; }

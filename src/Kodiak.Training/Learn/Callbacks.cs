@@ -4,27 +4,119 @@ namespace Kodiak.Training;
 /// <param name="Epoch">Epoch number within its fit, from 0.</param>
 /// <param name="Phase"><c>frozen</c> or <c>unfrozen</c> (FineTune's two fits), or <c>fit</c>.</param>
 /// <param name="TrainLoss">Smoothed training loss at the end of the epoch.</param>
-/// <param name="ValidLoss">Mean validation loss.</param>
-/// <param name="Metrics">Metric values by name, in the learner's order.</param>
+/// <param name="ValidLoss">Mean validation loss (NaN when the epoch was not validated).</param>
+/// <param name="Metrics">Metric values by name, in the learner's order (none when the epoch was not validated).</param>
 /// <param name="Seconds">Wall time of the epoch, training and validation.</param>
 public sealed record EpochResult(int Epoch, string Phase, double TrainLoss, double ValidLoss, IReadOnlyList<(string Name, double Value)> Metrics, double Seconds);
 
-/// <summary>Hooks into training (fastai's callbacks), e.g. to draw a progress bar and the table.</summary>
+/// <summary>
+/// fastai's callbacks: hooks into every step of a fit, over the learner's <see cref="TrainingState"/>. A callback can
+/// watch (a progress bar, the recorder) or change the training: replace <see cref="TrainingState.Loss"/> in
+/// <see cref="AfterLoss"/>, set the learning rates in <see cref="BeforeBatch"/>, or throw a <see cref="CancelException"/>.
+/// </summary>
+/// <remarks>
+/// A fit runs, for each epoch: BeforeEpoch, BeforeTrain, then per training batch BeforeBatch, (forward) AfterPred,
+/// (loss) AfterLoss, (backward) AfterBackward, BeforeStep, (optimiser step) AfterStep, AfterBatch; then AfterTrain,
+/// BeforeValidate, (validation) AfterValidate, AfterEpoch; all between BeforeFit and AfterFit. Batch events are for
+/// training batches only: validation runs as one piece. Callbacks run in ascending <see cref="Order"/>, then in the
+/// order they were added.
+/// </remarks>
 public interface ILearnerCallback
 {
-    /// <summary>A fit is starting.</summary>
-    /// <param name="phase">Its phase name.</param>
-    /// <param name="epochs">Epochs in it.</param>
-    /// <param name="batchesPerEpoch">Training batches per epoch.</param>
-    void BeforeFit(string phase, int epochs, int batchesPerEpoch) { }
+    /// <summary>When this callback runs relative to the others, lowest first (fastai's <c>order</c>; the recorder is 50).</summary>
+    int Order => 0;
 
-    /// <summary>A training batch finished.</summary>
-    /// <param name="epoch">Epoch within the fit.</param>
-    /// <param name="batch">Batch within the epoch, from 0.</param>
-    /// <param name="smoothLoss">The smoothed training loss so far.</param>
-    void AfterBatch(int epoch, int batch, double smoothLoss) { }
+    /// <summary>A fit is starting: <see cref="TrainingState.Phase"/>, <see cref="TrainingState.Epochs"/> and <see cref="TrainingState.Batches"/> are set.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeFit(TrainingState state) { }
 
-    /// <summary>An epoch finished, validation included.</summary>
-    /// <param name="result">Its row of the table.</param>
-    void AfterEpoch(EpochResult result) { }
+    /// <summary>An epoch is starting.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeEpoch(TrainingState state) { }
+
+    /// <summary>The training part of an epoch is starting; the model is in training mode.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeTrain(TrainingState state) { }
+
+    /// <summary>A training batch is loaded (<see cref="TrainingState.Inputs"/>, <see cref="TrainingState.Targets"/>), before the forward pass.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeBatch(TrainingState state) { }
+
+    /// <summary>The forward pass is done: <see cref="TrainingState.Predictions"/> is set.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterPred(TrainingState state) { }
+
+    /// <summary>The loss is computed (<see cref="TrainingState.Loss"/>), before backward: replace it to change what is back-propagated.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterLoss(TrainingState state) { }
+
+    /// <summary>The gradients are computed, before the optimiser step.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterBackward(TrainingState state) { }
+
+    /// <summary>Just before the optimiser step; throw <see cref="CancelException"/> with <see cref="TrainingScope.Step"/> to skip it.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeStep(TrainingState state) { }
+
+    /// <summary>The optimiser stepped.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterStep(TrainingState state) { }
+
+    /// <summary>A training batch is over (also when cancelled); <see cref="TrainingState.SmoothLoss"/> includes it unless it was cancelled before its loss.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterBatch(TrainingState state) { }
+
+    /// <summary>The training part of an epoch is over.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterTrain(TrainingState state) { }
+
+    /// <summary>Validation is starting; the model is in evaluation mode.</summary>
+    /// <param name="state">The training state.</param>
+    void BeforeValidate(TrainingState state) { }
+
+    /// <summary>Validation is over.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterValidate(TrainingState state) { }
+
+    /// <summary>An epoch finished: <see cref="TrainingState.Result"/> holds its row of the table.</summary>
+    /// <param name="state">The training state.</param>
+    void AfterEpoch(TrainingState state) { }
+
+    /// <summary>The fit is over, finished or cancelled (<see cref="TrainingState.FitCancelled"/>).</summary>
+    /// <param name="state">The training state.</param>
+    void AfterFit(TrainingState state) { }
+}
+
+/// <summary>What a <see cref="CancelException"/> cancels, from the innermost.</summary>
+public enum TrainingScope
+{
+    /// <summary>The optimiser step of this batch (thrown from AfterBackward or BeforeStep): the weights stay as they are.</summary>
+    Step,
+
+    /// <summary>The rest of this batch: no backward or step if not done yet; AfterBatch still runs.</summary>
+    Batch,
+
+    /// <summary>The rest of this epoch's training batches; AfterTrain and validation still run.</summary>
+    Train,
+
+    /// <summary>This epoch's validation; AfterValidate still runs, and the epoch's row has no validation loss or metrics.</summary>
+    Validate,
+
+    /// <summary>The rest of this epoch; AfterEpoch still runs with what the epoch has.</summary>
+    Epoch,
+
+    /// <summary>The rest of the fit; AfterFit still runs, with <see cref="TrainingState.FitCancelled"/> set.</summary>
+    Fit,
+}
+
+/// <summary>
+/// Thrown by a callback to cancel part of a fit, as fastai's <c>CancelBatchException</c>, <c>CancelFitException</c>… do:
+/// the learner catches it at its <see cref="Scope"/>, runs that scope's After event, and carries on with what follows.
+/// Throw it only where its scope is running (a step from AfterBackward or BeforeStep, a batch from a batch event…).
+/// </summary>
+/// <param name="scope">What to cancel.</param>
+public sealed class CancelException(TrainingScope scope) : Exception($"Cancel the {scope.ToString().ToLowerInvariant()}.")
+{
+    /// <summary>What to cancel.</summary>
+    public TrainingScope Scope { get; } = scope;
 }

@@ -18,15 +18,16 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>Builds a model for <paramref name="classes"/> classes on the pretrained body.</summary>
     /// <param name="arch">The pretrained architecture.</param>
     /// <param name="classes">Number of classes.</param>
-    public ClassifierModel(Arch arch, int classes) : this(PretrainedBody(arch), classes)
+    /// <param name="random">Generator of the head's initial weights and dropout masks; null draws from libtorch's global generator.</param>
+    public ClassifierModel(Arch arch, int classes, Generator? random = null) : this(PretrainedBody(arch), classes, random)
     {
     }
 
-    ClassifierModel(ResNet18Body body, int classes) : base(nameof(ClassifierModel))
+    ClassifierModel(ResNet18Body body, int classes, Generator? random = null) : base(nameof(ClassifierModel))
     {
         input = new CntkImageNetInput();
         this.body = body;
-        head = new ClassifierHead(ResNet18Body.FeatureChannels, classes);
+        head = new ClassifierHead(ResNet18Body.FeatureChannels, classes, random);
         RegisterComponents();
     }
 

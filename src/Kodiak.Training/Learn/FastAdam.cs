@@ -42,7 +42,7 @@ public sealed record ParamGroup(IReadOnlyList<Parameter> Decay, IReadOnlyList<Pa
 /// <c>p -= lr / (1 - beta1^t) * avg / (sqrt(sqr / (1 - beta2^t)) + eps)</c>, with <c>t</c> counted per
 /// parameter. Parameters that do not require grad or have no grad (frozen) are skipped.
 /// </summary>
-public sealed class FastAdam : IDisposable
+public sealed class FastAdam : IOptimizer
 {
     private sealed class State(Tensor gradAvg, Tensor sqrAvg)
     {
@@ -93,6 +93,13 @@ public sealed class FastAdam : IDisposable
         set => beta1 = CheckBeta(value);
     }
 
+    /// <summary>The momentum is <see cref="Beta1"/>.</summary>
+    public double Momentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
+
     /// <summary>Momentum of the squared-gradient average.</summary>
     public double Beta2
     {
@@ -113,15 +120,6 @@ public sealed class FastAdam : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(lr);
         lrs[group] = lr;
-    }
-
-    /// <summary>Sets every group's learning rate, first group first.</summary>
-    /// <param name="groupLrs">One rate per group.</param>
-    public void SetLrs(IReadOnlyList<double> groupLrs)
-    {
-        if (groupLrs.Count != lrs.Length)
-            throw new ArgumentException($"Expected {lrs.Length} learning rates, one per group, got {groupLrs.Count}.", nameof(groupLrs));
-        for (int g = 0; g < lrs.Length; g++) SetLr(g, groupLrs[g]);
     }
 
     /// <summary>Updates every parameter that has a gradient, in place.</summary>
@@ -155,20 +153,21 @@ public sealed class FastAdam : IDisposable
         disposed = true;
     }
 
-    /// <summary>Every parameter's moments and step count, in group order (null before its first step): for checkpoints and the LR finder.</summary>
-    internal IReadOnlyList<AdamMoments?> SaveState() =>
+    /// <summary>Every parameter's step count and moments (buffers: gradient average, squared-gradient average), in group order (null before its first step).</summary>
+    public IReadOnlyList<ParameterState?> SaveState() =>
         [.. AllParameters().Select(p => states.TryGetValue(p, out var s)
-            ? new AdamMoments(s.Step, s.GradAvg.data<float>().ToArray(), s.SqrAvg.data<float>().ToArray())
+            ? new ParameterState(s.Step, [s.GradAvg.data<float>().ToArray(), s.SqrAvg.data<float>().ToArray()])
             : null)];
 
     /// <summary>Replaces every parameter's moments with those of <see cref="SaveState"/>.</summary>
-    internal void LoadState(IReadOnlyList<AdamMoments?> saved)
+    /// <param name="saved">One entry per parameter, in group order.</param>
+    public void LoadState(IReadOnlyList<ParameterState?> saved)
     {
         var parameters = AllParameters().ToList();
         if (saved.Count != parameters.Count)
             throw new InvalidDataException($"The saved optimiser state has {saved.Count} parameters; this model has {parameters.Count}.");
         for (int i = 0; i < saved.Count; i++)
-            if (saved[i] is { } m && (m.GradAvg.Length != parameters[i].numel() || m.SqrAvg.Length != parameters[i].numel()))
+            if (saved[i] is { } m && (m.Buffers.Count != 2 || m.Buffers.Any(b => b.Length != parameters[i].numel())))
                 throw new InvalidDataException($"The saved optimiser state of parameter {i} does not fit its shape [{string.Join(", ", parameters[i].shape)}].");
         ClearState();
         using var scope = NewDisposeScope();
@@ -176,7 +175,7 @@ public sealed class FastAdam : IDisposable
             if (saved[i] is { } m)
             {
                 var shape = parameters[i].shape;
-                states.Add(parameters[i], new State(tensor(m.GradAvg).reshape(shape).DetachFromDisposeScope(), tensor(m.SqrAvg).reshape(shape).DetachFromDisposeScope())
+                states.Add(parameters[i], new State(tensor(m.Buffers[0]).reshape(shape).DetachFromDisposeScope(), tensor(m.Buffers[1]).reshape(shape).DetachFromDisposeScope())
                 {
                     Step = m.Step,
                 });
@@ -219,9 +218,3 @@ public sealed class FastAdam : IDisposable
         p.addcdiv_(s.GradAvg, s.SqrAvg.div(debias2).sqrt_().add_(Eps), -lr / debias1);
     }
 }
-
-/// <summary>One parameter's Adam moments, as saved in a checkpoint.</summary>
-/// <param name="Step">Steps taken, for bias correction.</param>
-/// <param name="GradAvg">Running average of the gradient, flattened.</param>
-/// <param name="SqrAvg">Running average of the squared gradient, flattened.</param>
-internal sealed record AdamMoments(int Step, float[] GradAvg, float[] SqrAvg);

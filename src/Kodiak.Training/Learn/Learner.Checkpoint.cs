@@ -10,6 +10,7 @@ public sealed partial class Learner
 {
     const string CheckpointMagic = "KODIAK-CHECKPOINT";
     const int CheckpointVersion = 1;
+    const int AdamBuffers = 2;
 
     // A diverged or validation-less run has NaN losses; they are kept, not refused.
     static readonly JsonSerializerOptions CheckpointJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -17,20 +18,31 @@ public sealed partial class Learner
     // Which fit of this learner's life is running (FineTune makes two) and how many of its epochs are done.
     int _fitsStarted;
     (int Fit, int EpochsDone) _position;
-    (CheckpointState State, AdamMoments?[] Moments)? _resumeAt;
+    (CheckpointState State, ParameterState?[] Moments)? _resumeAt;
 
-    /// <summary>When set, a checkpoint is written to this file after every finished epoch.</summary>
-    public string? CheckpointPath { get; set; }
+    /// <summary>
+    /// When set, a checkpoint is written to this file after every finished epoch. Setting it replaces the learner's
+    /// <see cref="CheckpointCallback"/>.
+    /// </summary>
+    public string? CheckpointPath
+    {
+        get => Callbacks.OfType<CheckpointCallback>().FirstOrDefault()?.Path;
+        set
+        {
+            RemoveCallbacks<CheckpointCallback>();
+            if (value is not null) Callbacks.Add(new CheckpointCallback(value));
+        }
+    }
 
     /// <summary>
     /// Saves everything needed to continue training exactly where it is: weights, optimiser moments, the
-    /// position in the schedule, the data epoch, the random state and the recorder. Written to a temporary file
+    /// position in the schedule, the data epoch, the state of the learner's generator and the recorder. Written to a temporary file
     /// and renamed, so an interrupted save never leaves a broken checkpoint.
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
     public void SaveCheckpoint(string path)
     {
-        using var randomState = random.get_rng_state();
+        using var randomState = Random.get_state();
         var state = new CheckpointState(CheckpointVersion, [.. Dls.Vocab], Dls.Train.Items.Count, Dls.Valid.Items.Count, Dls.Train.BatchSize,
             _position.Fit, _position.EpochsDone, _dataEpoch, _lossAverage, _lossCount,
             Convert.ToBase64String(randomState.bytes.ToArray()),
@@ -41,16 +53,19 @@ public sealed partial class Learner
             writer.Write(CheckpointMagic);
             writer.Write(CheckpointVersion);
             writer.Write(JsonSerializer.Serialize(state, CheckpointJson));
-            var moments = _optimizer.SaveState();
+            var moments = Optimizer.SaveState();
             writer.Write(moments.Count);
             foreach (var m in moments)
             {
                 writer.Write(m is not null);
                 if (m is null) continue;
+                // Version 1 holds two buffers (Adam's) per parameter: an optimiser with another state needs a new version.
+                if (m.Buffers.Count != AdamBuffers)
+                    throw new NotSupportedException($"Checkpoints hold {AdamBuffers} optimiser buffers per parameter (Adam's); this optimiser has {m.Buffers.Count}.");
                 writer.Write(m.Step);
-                writer.Write(m.GradAvg.Length);
-                foreach (float v in m.GradAvg) writer.Write(v);
-                foreach (float v in m.SqrAvg) writer.Write(v);
+                writer.Write(m.Buffers[0].Length);
+                foreach (var buffer in m.Buffers)
+                    foreach (float v in buffer) writer.Write(v);
             }
             Model.save(writer);
         });
@@ -73,19 +88,19 @@ public sealed partial class Learner
             if (version != CheckpointVersion) throw new InvalidDataException($"it has format version {version}; this Kodiak reads version {CheckpointVersion}");
             var state = JsonSerializer.Deserialize<CheckpointState>(reader.ReadString(), CheckpointJson) ?? throw new InvalidDataException("its header is empty");
             CheckSameData(state);
-            var moments = new AdamMoments?[reader.ReadInt32()];
+            var moments = new ParameterState?[reader.ReadInt32()];
             for (int i = 0; i < moments.Length; i++)
             {
                 if (!reader.ReadBoolean()) continue;
                 int step = reader.ReadInt32(), length = reader.ReadInt32();
                 // Two arrays of that many floats must still be in the file; a damaged length must not allocate gigabytes.
-                if (length < 0 || 8L * length > reader.BaseStream.Length - reader.BaseStream.Position)
+                if (length < 0 || 4L * AdamBuffers * length > reader.BaseStream.Length - reader.BaseStream.Position)
                     throw new InvalidDataException($"its optimiser state claims {length} values for parameter {i}, more than the file holds");
-                moments[i] = new AdamMoments(step, ReadFloats(reader, length), ReadFloats(reader, length));
+                moments[i] = new ParameterState(step, [.. Enumerable.Range(0, AdamBuffers).Select(_ => ReadFloats(reader, length))]);
             }
             Model.load(reader);
             using (var randomState = tensor(Convert.FromBase64String(state.RandomState)))
-                random.set_rng_state(randomState);
+                Random.set_state(randomState);
             Recorder.Load(state.Losses, state.SmoothLosses, state.LearningRates, [.. state.Epochs.Select(e => e.ToResult())]);
             _dataEpoch = state.DataEpoch;
             // The moments wait for the fit that resumes: FineTune's freeze and unfreeze clear the optimiser first.
@@ -124,17 +139,11 @@ public sealed partial class Learner
         if (_resumeAt is not var (at, moments)) return 0;
         if (fit < at.Fit) return null;
         _resumeAt = null;
-        _optimizer.LoadState(moments);
+        Optimizer.LoadState(moments);
         if (fit > at.Fit) return 0;
         (_lossAverage, _lossCount) = (at.LossAverage, at.LossCount);
         _position = (fit, at.EpochsDone);
         return at.EpochsDone;
-    }
-
-    void EndEpoch(int epochsDone)
-    {
-        _position = (_position.Fit, epochsDone);
-        if (CheckpointPath is { } path) SaveCheckpoint(path);
     }
 
     sealed record CheckpointState(int Version, string[] Vocab, int TrainItems, int ValidItems, int BatchSize, int Fit, int EpochsDone,

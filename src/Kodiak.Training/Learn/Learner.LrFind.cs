@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Kodiak.Training;
 
 public sealed partial class Learner
@@ -7,7 +5,8 @@ public sealed partial class Learner
     /// <summary>
     /// fastai's <c>lr_find</c>: trains with a learning rate growing exponentially from
     /// <paramref name="start"/> to <paramref name="end"/> over <paramref name="iterations"/> batches, stops early
-    /// when the smoothed loss passes 4× its best, then restores the weights and the optimiser as they were.
+    /// when the smoothed loss passes 4× its best, then restores the weights and the optimiser as they were
+    /// (an <see cref="LrFinder"/> on a fit of its own, without the recorder, keep-best and checkpoints).
     /// Trains whatever is trainable now (frozen on a new learner, as in the book).
     /// </summary>
     /// <param name="start">First learning rate.</param>
@@ -18,48 +17,92 @@ public sealed partial class Learner
         if (!(start > 0) || !(end > start))
             throw new ArgumentOutOfRangeException(nameof(start), $"The sweep needs 0 < start < end, got start {start} and end {end}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 2);
-        var weights = Snapshot();
-        var moments = _optimizer.SaveState();
-        var learningRates = new List<double>(iterations);
-        var losses = new List<double>(iterations);
+        int batches = TrainBatches();
+        var finder = new LrFinder(start, end, iterations);
         (_lossAverage, _lossCount) = (0, 0);
-        // fastai's optimiser default momentum, since no one-cycle schedule drives it here.
-        _optimizer.Beta1 = 0.9;
+        State.FitCancelled = false;
+        // Not a fit of the run: nothing of it is recorded, kept or checkpointed.
+        var callbacks = Callbacks.Where(c => c is not (Training.Recorder or KeepBestCallback or CheckpointCallback)).Append(finder);
         try
         {
-            Model.train();
-            double best = double.PositiveInfinity;
-            while (learningRates.Count < iterations && !Cancellation.IsCancellationRequested)
-            {
-                if (Dls.Train.Count == 0)
-                    throw new InvalidDataException($"The training set ({Dls.Train.Items.Count} images) is smaller than one batch of {Dls.Train.BatchSize}: lower the batch size.");
-                bool diverged = false;
-                foreach (var batch in Dls.Train.Epoch(_dataEpoch++, Cancellation))
-                    using (batch)
-                    {
-                        double lr = start * Math.Pow(end / start, (double)learningRates.Count / iterations);
-                        for (int g = 0; g < _groups.Count; g++) _optimizer.SetLr(g, lr);
-                        TrainStep(batch);
-                        learningRates.Add(lr);
-                        losses.Add(SmoothLoss);
-                        best = Math.Min(best, SmoothLoss);
-                        diverged = !double.IsFinite(SmoothLoss) || SmoothLoss > 4 * best;
-                        if (diverged || learningRates.Count == iterations || Cancellation.IsCancellationRequested) break;
-                    }
-                if (diverged) break;
-            }
+            Run((iterations + batches - 1) / batches, batches, 0, "lr_find", callbacks, tracked: false);
         }
-        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        catch
         {
-            // Stopped by the user: suggest from what was swept so far.
+            // A failed sweep (say, a bad image) still leaves the weights and the optimiser as they were.
+            finder.AfterFit(State);
+            throw;
         }
-        finally
-        {
-            Restore(weights);
-            DisposeAll(weights);
-            _optimizer.LoadState(moments);
-            _optimizer.ZeroGrad();
-        }
-        return new LrFinderResult(learningRates, losses, iterations);
+        return finder.Result;
+    }
+}
+
+/// <summary>
+/// fastai's <c>LRFinder</c> callback: sets every group's learning rate to <c>start · (end / start)^(i / iterations)</c>
+/// before the i-th batch, records it with the smoothed loss, cancels the fit after <c>iterations</c> batches or once the
+/// loss passes 4× its best (or is not finite), skips validation, and restores the weights and the optimiser's state when the fit ends.
+/// </summary>
+/// <param name="start">First learning rate.</param>
+/// <param name="end">Learning rate the sweep would reach after <paramref name="iterations"/> batches.</param>
+/// <param name="iterations">Batches in the sweep, at most.</param>
+public sealed class LrFinder(double start, double end, int iterations) : ILearnerCallback, IDisposable
+{
+    readonly List<double> _learningRates = new(iterations);
+    readonly List<double> _losses = new(iterations);
+    double _best = double.PositiveInfinity;
+    ModelSnapshot? _weights;
+    IReadOnlyList<ParameterState?>? _optimizerState;
+
+    /// <summary>Runs with the recorder's order, after ordinary callbacks.</summary>
+    public int Order => 50;
+
+    /// <summary>What was swept so far.</summary>
+    public LrFinderResult Result => new(_learningRates, _losses, iterations);
+
+    /// <inheritdoc/>
+    public void BeforeFit(TrainingState state)
+    {
+        Dispose();
+        _weights = ModelSnapshot.Of(state.Learner.Model);
+        _optimizerState = state.Learner.Optimizer.SaveState();
+        // fastai's optimiser default momentum, since no one-cycle schedule drives it here.
+        state.Learner.Optimizer.Momentum = 0.9;
+    }
+
+    /// <inheritdoc/>
+    public void BeforeBatch(TrainingState state)
+    {
+        double lr = start * Math.Pow(end / start, (double)_learningRates.Count / iterations);
+        for (int g = 0; g < state.Learner.Optimizer.Groups.Count; g++) state.Learner.Optimizer.SetLr(g, lr);
+    }
+
+    /// <inheritdoc/>
+    public void AfterBatch(TrainingState state)
+    {
+        if (state.BatchLoss is null) return;
+        _learningRates.Add(state.LearningRates[^1]);
+        _losses.Add(state.SmoothLoss);
+        _best = Math.Min(_best, state.SmoothLoss);
+        bool diverged = !double.IsFinite(state.SmoothLoss) || state.SmoothLoss > 4 * _best;
+        if (diverged || _learningRates.Count == iterations) throw new CancelException(TrainingScope.Fit);
+    }
+
+    /// <inheritdoc/>
+    public void BeforeValidate(TrainingState state) => throw new CancelException(TrainingScope.Validate);
+
+    /// <inheritdoc/>
+    public void AfterFit(TrainingState state)
+    {
+        _weights?.RestoreTo(state.Learner.Model);
+        if (_optimizerState is not null) state.Learner.Optimizer.LoadState(_optimizerState);
+        state.Learner.Optimizer.ZeroGrad();
+        Dispose();
+    }
+
+    /// <summary>Frees the saved weights.</summary>
+    public void Dispose()
+    {
+        _weights?.Dispose();
+        _weights = null;
     }
 }

@@ -7,8 +7,9 @@ using static TorchSharp.torch;
 namespace Kodiak.Training;
 
 /// <summary>
-/// fastai's Learner: a model, its data and how to train it — fastai's Adam over three parameter
-/// groups, one-cycle schedules, metrics, a recorder and callbacks.
+/// fastai's Learner: a model, its data and how to train it — a loss function, an optimiser over the model's parameter
+/// groups (fastai's Adam by default), one-cycle schedules, metrics, and callbacks that watch or change each step
+/// (<see cref="ILearnerCallback"/>; the <see cref="Recorder"/> is one).
 /// </summary>
 public sealed partial class Learner : IDisposable
 {
@@ -18,25 +19,31 @@ public sealed partial class Learner : IDisposable
     int _lossCount;
 
     readonly IReadOnlyList<IReadOnlyList<(string Name, Parameter Parameter)>> _groups;
-    readonly FastAdam _optimizer;
     int _dataEpoch;
-
-    static Learner() => TrainingMemory.ApplyDefault();
 
     /// <summary>Creates a learner; the model is frozen up to its head, as after <see cref="Freeze"/>.</summary>
     /// <param name="dls">Training and validation data.</param>
     /// <param name="model">The model to train.</param>
     /// <param name="metrics">Computed on the validation set after each epoch.</param>
-    /// <param name="labelSmoothing">Label smoothing of the cross-entropy loss (0 = none).</param>
-    /// <param name="weightDecay">Decoupled weight decay, not applied to BatchNorm parameters.</param>
-    public Learner(DataLoaders dls, ClassifierModel model, IReadOnlyList<Metric>? metrics = null, double labelSmoothing = 0, double weightDecay = 0.01)
+    /// <param name="lossFunc">What training minimises; cross-entropy (<see cref="CrossEntropyLoss"/>) by default. The learner disposes it.</param>
+    /// <param name="optimizer">Makes the optimiser from the model's parameter groups (fastai's <c>opt_func</c>); <see cref="FastAdam"/> with its defaults otherwise.</param>
+    /// <param name="random">
+    /// Where the learner's random draws (dropout) come from, instead of libtorch's global generator; the learner owns and
+    /// disposes it. Null: a generator seeded with 42.
+    /// </param>
+    public Learner(DataLoaders dls, ClassifierModel model, IReadOnlyList<Metric>? metrics = null, ILossFunction? lossFunc = null,
+        Func<IReadOnlyList<ParamGroup>, IOptimizer>? optimizer = null, Generator? random = null)
     {
         Dls = dls;
         Model = model;
         Metrics = metrics ?? [Training.Metrics.ErrorRate];
-        LabelSmoothing = labelSmoothing;
+        LossFunc = lossFunc ?? new CrossEntropyLoss();
+        Random = random ?? new Generator(42);
+        model.Head.Random = Random;
         _groups = model.ParameterGroups();
-        _optimizer = new FastAdam([.. _groups.Select(g => ParamGroup.Of(g.Select(p => p.Parameter)))], weightDecay: weightDecay);
+        Optimizer = (optimizer ?? (groups => new FastAdam(groups)))([.. _groups.Select(g => ParamGroup.Of(g.Select(p => p.Parameter)))]);
+        State = new TrainingState(this);
+        Callbacks = [Recorder];
         Freeze();
     }
 
@@ -49,29 +56,34 @@ public sealed partial class Learner : IDisposable
     /// <summary>Metrics shown after each epoch.</summary>
     public IReadOnlyList<Metric> Metrics { get; }
 
-    /// <summary>Label smoothing of the loss.</summary>
-    public double LabelSmoothing { get; }
+    /// <summary>What training minimises; its per-item losses are the validation losses.</summary>
+    public ILossFunction LossFunc { get; }
+
+    /// <summary>The optimiser over the model's parameter groups (stem and layer1–2, layer3–4, head).</summary>
+    public IOptimizer Optimizer { get; }
+
+    /// <summary>The learner's generator: dropout masks (and, from <see cref="VisionLearner.Create"/>, the head's initial weights) come from it.</summary>
+    public Generator Random { get; }
+
+    /// <summary>What the running (or last) fit is doing, as its callbacks see it.</summary>
+    public TrainingState State { get; }
 
     /// <summary>
     /// Weight of each class in the training loss (validation losses stay unweighted), or null for equal weights;
-    /// see <see cref="BalancedClassWeights"/> for unbalanced data.
+    /// see <see cref="BalancedClassWeights"/> for unbalanced data. Only for the default <see cref="CrossEntropyLoss"/>.
     /// </summary>
     public IReadOnlyList<float>? ClassWeights
     {
-        get => _classWeights;
+        get => (LossFunc as CrossEntropyLoss)?.ClassWeights;
         set
         {
-            if (value is not null && (value.Count != Dls.Vocab.Count || value.Any(w => !(w > 0 && float.IsFinite(w)))))
+            if (LossFunc is not CrossEntropyLoss crossEntropy)
+                throw new InvalidOperationException($"Class weights belong to the loss function; this learner's is a {LossFunc.GetType().Name}.");
+            if (value is not null && value.Count != Dls.Vocab.Count)
                 throw new ArgumentException($"Expected {Dls.Vocab.Count} positive class weights, one per class, got [{string.Join(", ", value)}].", nameof(value));
-            _classWeights = value;
-            _classWeightTensor?.Dispose();
-            // Made once here rather than at every training step.
-            _classWeightTensor = value is null ? null : tensor(value.ToArray()).DetachFromDisposeScope();
+            crossEntropy.ClassWeights = value;
         }
     }
-
-    IReadOnlyList<float>? _classWeights;
-    Tensor? _classWeightTensor;
 
     /// <summary>
     /// Weights that make every class count as much in the training loss as if the classes were balanced:
@@ -87,27 +99,48 @@ public sealed partial class Learner : IDisposable
 
     /// <summary>
     /// When set, each fit ends (or, cancelled, stops) by restoring the weights of its finished epoch with the lowest
-    /// validation loss, as fastai's <c>SaveModelCallback</c> does; <see cref="KeptEpoch"/> says which.
+    /// validation loss, as fastai's <c>SaveModelCallback</c> does; <see cref="KeptEpoch"/> says which. Setting it adds
+    /// (or removes) a <see cref="KeepBestCallback"/>.
     /// </summary>
-    public bool KeepBest { get; set; }
+    public bool KeepBest
+    {
+        get => Callbacks.OfType<KeepBestCallback>().Any();
+        set
+        {
+            if (value == KeepBest) return;
+            if (value) Callbacks.Add(new KeepBestCallback());
+            else RemoveCallbacks<KeepBestCallback>();
+        }
+    }
 
     /// <summary>The epoch whose weights the last fit kept when <see cref="KeepBest"/> is set (null otherwise).</summary>
-    public EpochResult? KeptEpoch { get; private set; }
+    public EpochResult? KeptEpoch => Callbacks.OfType<KeepBestCallback>().FirstOrDefault()?.Kept;
 
     /// <summary>Losses, learning rates and epoch rows of everything trained so far.</summary>
     public Recorder Recorder { get; } = new();
 
-    /// <summary>Called during training, in order.</summary>
-    public IList<ILearnerCallback> Callbacks { get; } = [];
+    /// <summary>Called during training, in ascending <see cref="ILearnerCallback.Order"/>; holds the <see cref="Recorder"/> from the start.</summary>
+    public IList<ILearnerCallback> Callbacks { get; }
 
-    /// <summary>When cancelled, training stops after the current batch and restores the weights of the last finished epoch.</summary>
-    public CancellationToken Cancellation { get; set; }
+    /// <summary>
+    /// When cancelled, training stops after the current batch and restores the weights of the last finished epoch.
+    /// Setting it replaces the learner's <see cref="CancellationCallback"/>.
+    /// </summary>
+    public CancellationToken Cancellation
+    {
+        get => Callbacks.OfType<CancellationCallback>().FirstOrDefault()?.Token ?? default;
+        set
+        {
+            RemoveCallbacks<CancellationCallback>();
+            if (value.CanBeCanceled) Callbacks.Add(new CancellationCallback(value));
+        }
+    }
 
     /// <summary>The optimiser's current learning rate of each parameter group.</summary>
-    internal IReadOnlyList<double> GroupLearningRates => _optimizer.Lrs;
+    internal IReadOnlyList<double> GroupLearningRates => Optimizer.Lrs;
 
-    /// <summary>The optimiser's moments, parameter by parameter (null where none yet).</summary>
-    internal IReadOnlyList<AdamMoments?> OptimizerMoments => _optimizer.SaveState();
+    /// <summary>The optimiser's state, parameter by parameter (null where none yet).</summary>
+    internal IReadOnlyList<ParameterState?> OptimizerMoments => Optimizer.SaveState();
 
     /// <summary>Trains only the head (and every BatchNorm layer, as fastai's <c>train_bn</c>).</summary>
     public void Freeze() => FreezeTo(_groups.Count - 1);
@@ -117,7 +150,7 @@ public sealed partial class Learner : IDisposable
 
     /// <summary>
     /// Freezes the first <paramref name="groups"/> parameter groups, except their BatchNorm parameters, and
-    /// clears the optimiser's moments so the next fit starts afresh, as fastai's <c>freeze_to</c> does.
+    /// clears the optimiser's state so the next fit starts afresh, as fastai's <c>freeze_to</c> does.
     /// </summary>
     /// <param name="groups">How many groups, from the input side, to freeze.</param>
     public void FreezeTo(int groups)
@@ -125,7 +158,7 @@ public sealed partial class Learner : IDisposable
         for (int g = 0; g < _groups.Count; g++)
             foreach (var (_, parameter) in _groups[g])
                 parameter.requires_grad = g >= groups || ParamGroup.IsBatchNormOrBias(parameter);
-        _optimizer.ClearState();
+        Optimizer.ClearState();
     }
 
     /// <summary>
@@ -144,7 +177,7 @@ public sealed partial class Learner : IDisposable
         Freeze();
         // fastai passes slice(base_lr): the body's BatchNorm layers (all that trains there) get a tenth of the head's rate.
         FitOneCycle(freezeEpochs, LrRange.UpTo(baseLr), pctStart: 0.99, phase: "frozen");
-        if (Recorder.Interrupted) return;
+        if (State.FitCancelled) return;
         baseLr /= 2;
         Unfreeze();
         FitOneCycle(epochs, new LrRange(baseLr / lrMult, baseLr), pctStart, div, phase: "unfrozen");
@@ -163,97 +196,146 @@ public sealed partial class Learner : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         if (epochs == 0) return;
-        int batches = Dls.Train.Count;
-        if (batches == 0)
-            throw new InvalidDataException($"The training set ({Dls.Train.Items.Count} images) is smaller than one batch of {Dls.Train.BatchSize}: lower the batch size.");
-        var peaks = lrMax.ForGroups(_groups.Count);
-        var schedule = new OneCycleSchedule(epochs * batches, pctStart, div, divFinal, moms);
-        Recorder.Interrupted = false;
+        var schedule = new OneCycleSchedule(epochs * TrainBatches(), pctStart, div, divFinal, moms);
+        Fit(epochs, lrMax, phase, [new OneCycleScheduler(schedule, lrMax.ForGroups(_groups.Count))]);
+    }
+
+    /// <summary>
+    /// fastai's <c>fit</c>: trains for <paramref name="epochs"/> at constant learning rates (unless a callback sets them),
+    /// with the learner's callbacks and <paramref name="callbacks"/>, which take part in this fit only.
+    /// </summary>
+    /// <param name="epochs">Epochs to train.</param>
+    /// <param name="lr">Learning rate: one value for every group, or a range spread across the groups.</param>
+    /// <param name="phase">Name of this fit in the recorder and the table.</param>
+    /// <param name="callbacks">Callbacks for this fit only (fastai's <c>cbs</c> argument).</param>
+    public void Fit(int epochs, LrRange lr, string phase = "fit", IEnumerable<ILearnerCallback>? callbacks = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (epochs == 0) return;
+        int batches = TrainBatches();
+        State.FitCancelled = false;
         (_lossAverage, _lossCount) = (0, 0);
         if (BeginFit() is not int firstEpoch || firstEpoch >= epochs) return;
-        foreach (var callback in Callbacks) callback.BeforeFit(phase, epochs, batches);
-        var lastGood = Snapshot();
-        Dictionary<string, Tensor>? best = null;
-        KeptEpoch = null;
+        var peaks = lr.ForGroups(_groups.Count);
+        for (int g = 0; g < peaks.Length; g++) Optimizer.SetLr(g, peaks[g]);
+        Run(epochs, batches, firstEpoch, phase, [.. Callbacks, .. callbacks ?? []], tracked: true);
+    }
+
+    int TrainBatches() => Dls.Train.Count > 0 ? Dls.Train.Count
+        : throw new InvalidDataException($"The training set ({Dls.Train.Items.Count} images) is smaller than one batch of {Dls.Train.BatchSize}: lower the batch size.");
+
+    /// <summary>
+    /// The loop of every fit (fastai's <c>_do_fit</c>, <c>_do_epoch</c>, <c>_do_one_batch</c>), firing the events;
+    /// <paramref name="tracked"/> fits count in the checkpoint's position.
+    /// </summary>
+    void Run(int epochs, int batches, int firstEpoch, string phase, IEnumerable<ILearnerCallback> callbacks, bool tracked)
+    {
+        var cbs = callbacks.OrderBy(c => c.Order).ToList();
+        void Fire(Action<ILearnerCallback, TrainingState> e)
+        {
+            foreach (var callback in cbs) e(callback, State);
+        }
+
+        (State.Phase, State.Epochs, State.Batches, State.Iteration, State.Result) = (phase, epochs, batches, firstEpoch * batches, null);
+        State.SmoothLoss = SmoothLoss;
         try
         {
-            int step = firstEpoch * batches;
+            Fire((c, s) => c.BeforeFit(s));
             for (int epoch = firstEpoch; epoch < epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
-                double? trainLoss = TrainEpoch(epoch, schedule, peaks, ref step);
-                if (trainLoss is null)
+                State.Epoch = epoch;
+                double validLoss = double.NaN;
+                IReadOnlyList<(string Name, double Value)> metrics = [];
+                try
                 {
-                    Restore(best ?? lastGood);
-                    Recorder.Interrupted = true;
-                    return;
+                    Fire((c, s) => c.BeforeEpoch(s));
+                    try
+                    {
+                        Model.train();
+                        State.Training = true;
+                        Fire((c, s) => c.BeforeTrain(s));
+                        TrainEpoch(Fire);
+                    }
+                    catch (CancelException e) when (e.Scope == TrainingScope.Train) { }
+                    Fire((c, s) => c.AfterTrain(s));
+                    try
+                    {
+                        Model.eval();
+                        State.Training = false;
+                        Fire((c, s) => c.BeforeValidate(s));
+                        (validLoss, metrics) = Validate();
+                    }
+                    catch (CancelException e) when (e.Scope == TrainingScope.Validate) { }
+                    Fire((c, s) => c.AfterValidate(s));
                 }
-                var (validLoss, metrics) = Validate();
-                var result = new EpochResult(epoch, phase, trainLoss.Value, validLoss, metrics, clock.Elapsed.TotalSeconds);
-                Recorder.AddEpoch(result);
-                foreach (var callback in Callbacks) callback.AfterEpoch(result);
-                EndEpoch(epoch + 1);
-                DisposeAll(lastGood);
-                lastGood = Snapshot();
-                // NaN (no validation set) never counts as better: then the last epoch is kept.
-                if (KeepBest && (KeptEpoch is null || validLoss < KeptEpoch.ValidLoss || double.IsNaN(KeptEpoch.ValidLoss)))
-                {
-                    if (best is not null) DisposeAll(best);
-                    best = Snapshot();
-                    KeptEpoch = result;
-                }
+                catch (CancelException e) when (e.Scope == TrainingScope.Epoch) { }
+                State.Result = new EpochResult(epoch, phase, SmoothLoss, validLoss, metrics, clock.Elapsed.TotalSeconds);
+                if (tracked) _position = (_position.Fit, epoch + 1);
+                Fire((c, s) => c.AfterEpoch(s));
             }
-            if (best is not null && KeptEpoch!.Epoch != epochs - 1)
-                Restore(best);
         }
-        finally
+        catch (CancelException e) when (e.Scope == TrainingScope.Fit)
         {
-            DisposeAll(lastGood);
-            if (best is not null) DisposeAll(best);
+            State.FitCancelled = true;
+        }
+        Fire((c, s) => c.AfterFit(s));
+    }
+
+    /// <summary>The training batches of one epoch.</summary>
+    void TrainEpoch(Action<Action<ILearnerCallback, TrainingState>> fire)
+    {
+        State.Batch = 0;
+        using var batches = Dls.Train.Epoch(_dataEpoch++, Cancellation).GetEnumerator();
+        while (NextBatch(batches))
+        {
+            using (var batch = batches.Current)
+            using (NewDisposeScope())
+            {
+                (State.Inputs, State.Targets, State.BatchLoss) = (batch.Images, batch.Labels, null);
+                try
+                {
+                    fire((c, s) => c.BeforeBatch(s));
+                    State.Predictions = Model.forward(State.Inputs);
+                    fire((c, s) => c.AfterPred(s));
+                    State.Loss = LossFunc.Loss(State.Predictions, State.Targets!);
+                    fire((c, s) => c.AfterLoss(s));
+                    var loss = State.Loss ?? throw new InvalidOperationException("A callback cleared the loss; cancel the batch instead.");
+                    State.BatchLoss = loss.item<float>();
+                    _lossAverage = LossSmoothing * _lossAverage + (1 - LossSmoothing) * State.BatchLoss.Value;
+                    _lossCount++;
+                    State.SmoothLoss = SmoothLoss;
+                    Optimizer.ZeroGrad();
+                    loss.backward();
+                    try
+                    {
+                        fire((c, s) => c.AfterBackward(s));
+                        fire((c, s) => c.BeforeStep(s));
+                        Optimizer.Step();
+                        fire((c, s) => c.AfterStep(s));
+                    }
+                    catch (CancelException e) when (e.Scope == TrainingScope.Step) { }
+                }
+                catch (CancelException e) when (e.Scope == TrainingScope.Batch) { }
+                fire((c, s) => c.AfterBatch(s));
+                State.EndBatch();
+                State.Iteration++;
+                State.Batch++;
+            }
         }
     }
 
-    /// <summary>One training epoch; null when cancelled part-way.</summary>
-    double? TrainEpoch(int epoch, OneCycleSchedule schedule, double[] peaks, ref int step)
+    // The loader gives up waiting for a batch once the token is cancelled: that ends the fit as a cancellation.
+    bool NextBatch(IEnumerator<Batch> batches)
     {
-        Model.train();
-        int batchIndex = 0;
         try
         {
-            foreach (var batch in Dls.Train.Epoch(_dataEpoch++, Cancellation))
-            {
-                using (batch)
-                {
-                    for (int g = 0; g < peaks.Length; g++)
-                        _optimizer.SetLr(g, schedule.Lr(peaks[g], step));
-                    _optimizer.Beta1 = schedule.Momentum(step);
-                    double value = TrainStep(batch);
-                    Recorder.AddBatch(value, SmoothLoss, _optimizer.Lrs[^1]);
-                    foreach (var callback in Callbacks) callback.AfterBatch(epoch, batchIndex++, SmoothLoss);
-                    step++;
-                }
-                if (Cancellation.IsCancellationRequested) return null;
-            }
+            return batches.MoveNext();
         }
         catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
         {
-            return null;
+            throw new CancelException(TrainingScope.Fit);
         }
-        return SmoothLoss;
-    }
-
-    /// <summary>One optimiser step on <paramref name="batch"/> at the optimiser's current rates; returns the batch loss and updates the smoothed loss.</summary>
-    double TrainStep(Batch batch)
-    {
-        using var scope = NewDisposeScope();
-        var loss = nn.functional.cross_entropy(Model.forward(batch.Images), batch.Labels, _classWeightTensor, label_smoothing: LabelSmoothing);
-        _optimizer.ZeroGrad();
-        loss.backward();
-        _optimizer.Step();
-        double value = loss.item<float>();
-        _lossAverage = LossSmoothing * _lossAverage + (1 - LossSmoothing) * value;
-        _lossCount++;
-        return value;
     }
 
     double SmoothLoss => _lossCount == 0 ? double.NaN : _lossAverage / (1 - Math.Pow(LossSmoothing, _lossCount));
@@ -316,7 +398,7 @@ public sealed partial class Learner : IDisposable
                 using (NewDisposeScope())
                 {
                     var logits = Model.forward(batch.Images);
-                    var loss = ClassificationInterpretation.ItemLosses(logits, batch.Labels, LabelSmoothing);
+                    var loss = LossFunc.ItemLosses(logits, batch.Labels);
                     var probs = nn.functional.softmax(logits, 1).data<float>().ToArray();
                     int classes = (int)logits.shape[1];
                     for (int i = 0; i < batch.Paths.Count; i++)
@@ -331,45 +413,48 @@ public sealed partial class Learner : IDisposable
     /// <summary>fastai's <c>ClassificationInterpretation.from_learner</c>: confusion matrix, top losses and per-class scores on the validation set.</summary>
     public ClassificationInterpretation Interpret() => GetPreds();
 
-    Dictionary<string, Tensor> Snapshot()
+    void RemoveCallbacks<T>() where T : ILearnerCallback
     {
-        using var noGrad = no_grad();
-        return Model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone().DetachFromDisposeScope());
+        foreach (var callback in Callbacks.OfType<T>().ToList())
+        {
+            Callbacks.Remove(callback);
+            (callback as IDisposable)?.Dispose();
+        }
     }
 
-    void Restore(Dictionary<string, Tensor> snapshot)
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, value) in Model.state_dict())
-            value.copy_(snapshot[name]);
-    }
-
-    static void DisposeAll(Dictionary<string, Tensor> snapshot)
-    {
-        foreach (var tensor in snapshot.Values) tensor.Dispose();
-    }
-
-    /// <summary>Releases the model and the optimiser's state.</summary>
+    /// <summary>Releases the model, the optimiser's state, the loss function, the generator and the callbacks the learner added.</summary>
     public void Dispose()
     {
-        _optimizer.Dispose();
-        _classWeightTensor?.Dispose();
+        RemoveCallbacks<KeepBestCallback>();
+        RemoveCallbacks<CancellationCallback>();
+        Optimizer.Dispose();
+        (LossFunc as IDisposable)?.Dispose();
         Model.Dispose();
+        Random.Dispose();
     }
 }
 
 /// <summary>fastai's <c>vision_learner</c>: a pretrained body, a new head for the data's classes, and a Learner.</summary>
 public static class VisionLearner
 {
-    /// <summary>Creates a learner for <paramref name="dls"/> on the pretrained <paramref name="arch"/>, frozen up to the head.</summary>
+    /// <summary>
+    /// Creates a learner for <paramref name="dls"/> on the pretrained <paramref name="arch"/>, frozen up to the head. Its
+    /// random draws (the head's initial weights, dropout) come from the learner's own generator, seeded with
+    /// <paramref name="seed"/>: libtorch's global generator is neither seeded nor used.
+    /// </summary>
     /// <param name="dls">The data; its vocabulary sets the number of outputs.</param>
     /// <param name="arch">The pretrained architecture.</param>
     /// <param name="metrics">Metrics for the table; error rate by default.</param>
-    /// <param name="labelSmoothing">Label smoothing of the loss.</param>
-    /// <param name="seed">Seed of the head's initialisation and dropout.</param>
-    public static Learner Create(DataLoaders dls, Arch arch, IReadOnlyList<Metric>? metrics = null, double labelSmoothing = 0, ulong seed = 42)
+    /// <param name="labelSmoothing">Label smoothing of the default loss (not with <paramref name="lossFunc"/>).</param>
+    /// <param name="seed">Seed of the learner's generator.</param>
+    /// <param name="lossFunc">The loss function; cross-entropy with <paramref name="labelSmoothing"/> by default.</param>
+    /// <param name="optimizer">Makes the optimiser from the parameter groups; fastai's Adam (<see cref="FastAdam"/>) by default.</param>
+    public static Learner Create(DataLoaders dls, Arch arch, IReadOnlyList<Metric>? metrics = null, double labelSmoothing = 0, ulong seed = 42,
+        ILossFunction? lossFunc = null, Func<IReadOnlyList<ParamGroup>, IOptimizer>? optimizer = null)
     {
-        torch.manual_seed((long)seed);
-        return new Learner(dls, new ClassifierModel(arch, dls.Vocab.Count), metrics, labelSmoothing);
+        if (lossFunc is not null && labelSmoothing != 0)
+            throw new ArgumentException("Label smoothing is an option of the default loss; give it to your loss function instead.", nameof(labelSmoothing));
+        var random = new Generator(seed);
+        return new Learner(dls, new ClassifierModel(arch, dls.Vocab.Count, random), metrics, lossFunc ?? new CrossEntropyLoss(labelSmoothing), optimizer, random);
     }
 }

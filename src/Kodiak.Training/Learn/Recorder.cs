@@ -2,8 +2,8 @@ using Kodiak.Vision;
 
 namespace Kodiak.Training;
 
-/// <summary>fastai's Recorder: every batch's loss and learning rates, and every epoch's row.</summary>
-public sealed class Recorder
+/// <summary>fastai's Recorder: every batch's loss and learning rates, and every epoch's row; a callback every learner has.</summary>
+public sealed class Recorder : ILearnerCallback
 {
     readonly List<double> _losses = [];
     readonly List<double> _smoothLosses = [];
@@ -23,7 +23,10 @@ public sealed class Recorder
     public IReadOnlyList<EpochResult> Epochs => _epochs;
 
     /// <summary>Whether the last fit was stopped early (cancelled); the weights are then those of the last finished epoch.</summary>
-    public bool Interrupted { get; internal set; }
+    public bool Interrupted { get; private set; }
+
+    /// <summary>fastai's order for the recorder: after ordinary callbacks, before keep-best and checkpoints.</summary>
+    public int Order => 50;
 
     /// <summary>
     /// fastai's <c>plot_loss</c>: the training loss of every batch (smoothed as in the table) and the
@@ -38,14 +41,24 @@ public sealed class Recorder
         LinePlot.Save(path, "Loss", "batches processed", "loss", [("train", smoothed), ("valid", valid)]);
     }
 
-    internal void AddBatch(double loss, double smoothLoss, double learningRate)
+    /// <inheritdoc/>
+    public void BeforeFit(TrainingState state) => Interrupted = false;
+
+    /// <summary>Records the batch's loss, the smoothed loss and the head's learning rate (not for a batch cancelled before its loss).</summary>
+    /// <param name="state">The training state.</param>
+    public void AfterBatch(TrainingState state)
     {
+        if (state.BatchLoss is not double loss) return;
         _losses.Add(loss);
-        _smoothLosses.Add(smoothLoss);
-        _learningRates.Add(learningRate);
+        _smoothLosses.Add(state.SmoothLoss);
+        _learningRates.Add(state.LearningRates[^1]);
     }
 
-    internal void AddEpoch(EpochResult result) => _epochs.Add(result);
+    /// <inheritdoc/>
+    public void AfterEpoch(TrainingState state) => _epochs.Add(state.Result!);
+
+    /// <inheritdoc/>
+    public void AfterFit(TrainingState state) => Interrupted = state.FitCancelled;
 
     /// <summary>Replaces everything recorded with a checkpoint's history.</summary>
     internal void Load(IEnumerable<double> losses, IEnumerable<double> smoothLosses, IEnumerable<double> learningRates, IEnumerable<EpochResult> epochs)

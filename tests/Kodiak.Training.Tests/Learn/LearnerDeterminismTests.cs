@@ -3,31 +3,22 @@ using Kodiak.Vision;
 
 namespace Kodiak.Training.Tests;
 
-/// <summary>
-/// Tests whose outcome depends on the training run itself: dropout draws from libtorch's global generator, which
-/// tests running in parallel would draw from and reseed too.
-/// </summary>
-[CollectionDefinition(nameof(TorchRandomState), DisableParallelization = true)]
-public sealed class TorchRandomState;
-
 /// <summary>A learner on a tiny generated data set (32 px), for tests.</summary>
 internal static class TinyLearner
 {
-    public static Learner Create(TempFolder temp, int perClass = 8, int batchSize = 4)
+    public static Learner Create(TempFolder temp, int perClass = 8, int batchSize = 4, ulong seed = 5,
+        ILossFunction? lossFunc = null, Func<IReadOnlyList<ParamGroup>, IOptimizer>? optimizer = null)
     {
         string data = DataFixture.Write(temp, perClass);
         var block = new DataBlock(ImageFiles.Get, new RandomSplitter(0.25, seed: 3), Labels.ParentFolder,
             [new Resize(32, ResizeMethod.Squish)]);
-        return VisionLearner.Create(block.DataLoaders(data, batchSize, seed: 5, workers: 1), Arch.ResNet18, seed: 5);
+        return VisionLearner.Create(block.DataLoaders(data, batchSize, seed: 5, workers: 1), Arch.ResNet18, seed: seed, lossFunc: lossFunc, optimizer: optimizer);
     }
 
     public static Dictionary<string, float[]> Weights(Learner learner) =>
         learner.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.data<float>().ToArray());
 }
 
-// Dropout draws from libtorch's global generator, which VisionLearner.Create seeds: a learner created
-// in a parallel test would change the sequence mid-run.
-[Collection(nameof(TorchRandomState))]
 public sealed class LearnerDeterminismTests : IDisposable
 {
     readonly TempFolder _temp = new();
@@ -80,9 +71,9 @@ public sealed class LearnerDeterminismTests : IDisposable
 
     sealed class CancelAfterEpoch(CancellationTokenSource cancel, string phase) : ILearnerCallback
     {
-        public void AfterEpoch(EpochResult result)
+        public void AfterEpoch(TrainingState state)
         {
-            if (result.Phase == phase) cancel.Cancel();
+            if (state.Result!.Phase == phase) cancel.Cancel();
         }
     }
 }

@@ -4,8 +4,6 @@ using static TorchSharp.torch;
 
 namespace Kodiak.Training.Tests;
 
-// These train and compare outcomes, so they must not share libtorch's global generator with parallel tests.
-[Collection(nameof(TorchRandomState))]
 public sealed class LearnerOptionsTests : IDisposable
 {
     readonly TempFolder _temp = new();
@@ -99,18 +97,18 @@ public sealed class LearnerOptionsTests : IDisposable
 
     sealed class CancelInEpoch(CancellationTokenSource cancel, int epoch) : ILearnerCallback
     {
-        public void AfterBatch(int at, int batch, double smoothLoss)
+        public void AfterBatch(TrainingState state)
         {
-            if (at == epoch) cancel.Cancel();
+            if (state.Epoch == epoch) cancel.Cancel();
         }
     }
 
     /// <summary>Wrecks the head during the given epoch, so that epoch's validation loss is the worst.</summary>
     sealed class SpoilLastEpoch(Learner learner, int lastEpoch) : ILearnerCallback
     {
-        public void AfterBatch(int epoch, int batch, double smoothLoss)
+        public void AfterBatch(TrainingState state)
         {
-            if (epoch != lastEpoch) return;
+            if (state.Epoch != lastEpoch) return;
             using var noGrad = no_grad();
             learner.Model.Head.get_parameter("lin2.weight")!.mul_(-50);
         }

@@ -156,9 +156,9 @@ public sealed class LearnerTests : IDisposable
 
         public List<double[]> Seen { get; } = [];
 
-        public void BeforeFit(string phase, int epochs, int batchesPerEpoch) => _phase = phase;
+        public void BeforeFit(TrainingState state) => _phase = state.Phase;
 
-        public void AfterBatch(int epoch, int batch, double smoothLoss)
+        public void AfterBatch(TrainingState state)
         {
             if (_phase == phase) Seen.Add([.. learner.GroupLearningRates]);
         }
@@ -166,6 +166,6 @@ public sealed class LearnerTests : IDisposable
 
     sealed class CancelAfterFirstBatch(CancellationTokenSource cancel) : ILearnerCallback
     {
-        public void AfterBatch(int epoch, int batch, double smoothLoss) => cancel.Cancel();
+        public void AfterBatch(TrainingState state) => cancel.Cancel();
     }
 }
