@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Kodiak.Training;
+using Kodiak.Training.Augmentation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,7 @@
-using Kodiak.Training;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Transforms;
 
 namespace Kodiak.Bench;
 

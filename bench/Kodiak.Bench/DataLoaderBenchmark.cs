@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Kodiak.Training;
+using Kodiak.Training.Data;
 
 namespace Kodiak.Bench;
 

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Processing;
+using Kodiak.Vision.Transforms;
 
 namespace Kodiak.Bench;
 

@@ -1,4 +1,4 @@
-using Kodiak.Training;
+using Kodiak.Training.Learn;
 
 namespace Kodiak.Bench;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using Kodiak.Server;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 using Microsoft.AspNetCore.Builder;
 
 namespace Kodiak.Bench;

@@ -1,5 +1,8 @@
 using System.Diagnostics;
-using Kodiak.Training;
+using Kodiak.Training.Data;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
+using Kodiak.Training.Optimisation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -56,39 +56,3 @@ public sealed record BundleManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CompanionFile? TrainingWeights { get; init; }
 }
-
-/// <summary>A file kept beside a bundle rather than inside it, tied to the bundle by its SHA-256.</summary>
-/// <param name="Name">The file's name, in the bundle's folder.</param>
-/// <param name="Sha256">SHA-256 (lower-case hex) of its content.</param>
-public sealed record CompanionFile(string Name, string Sha256);
-
-/// <summary>
-/// The ONNX model's image input: float <c>[N, 3, Height, Width]</c>, RGB in [0, 1], planar (channel by channel);
-/// any normalisation the network needs happens inside the graph.
-/// </summary>
-/// <param name="Name">The ONNX input name (<see cref="OnnxTensors.Input"/>).</param>
-/// <param name="Width">Image width in pixels.</param>
-/// <param name="Height">Image height in pixels.</param>
-/// <param name="Layout">Axis order, <c>NCHW</c>.</param>
-/// <param name="ChannelOrder">Channel order of the input, <c>RGB</c>.</param>
-/// <param name="PixelRange">Range of the input values, <c>[0, 1]</c> (bytes divided by 255).</param>
-/// <param name="InsideGraph">What the graph does to the input before the network proper, in words.</param>
-public sealed record ModelInput(string Name, int Width, int Height, string Layout, string ChannelOrder, IReadOnlyList<float> PixelRange,
-    string InsideGraph);
-
-/// <summary>How a bundled model was trained.</summary>
-/// <param name="DataFolder">The data folder, as a full path (bundles from before it was made full may hold it as typed).</param>
-/// <param name="Items">Images per split (<c>train</c>, <c>valid</c>) and class.</param>
-/// <param name="Epochs">Epochs trained.</param>
-/// <param name="Metrics">Losses and metrics of the last epoch, by name (e.g. <c>error_rate</c>).</param>
-/// <param name="Seconds">Training time.</param>
-/// <param name="KodiakVersion">Version of Kodiak that trained and exported the model.</param>
-public sealed record TrainingSummary(string DataFolder, IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Items, int Epochs,
-    IReadOnlyDictionary<string, double> Metrics, double Seconds, string KodiakVersion)
-{
-    /// <summary>
-    /// The validation images, relative to <see cref="DataFolder"/> with '/' separators, so the split the model was
-    /// trained with can be found again (e.g. by <c>kodiak clean</c>); null in bundles from before it was recorded.
-    /// </summary>
-    public IReadOnlyList<string>? ValidItems { get; init; }
-}

@@ -1,30 +1,8 @@
 using System.Text.Json;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning;
-
-/// <summary>A change a person asks for: delete an image (<see cref="NewLabel"/> null) or give it another label.</summary>
-/// <param name="Path">The image, relative to the data folder or absolute; it must be inside the data folder.</param>
-/// <param name="NewLabel">The class folder to move it to; null to delete it.</param>
-public sealed record CleaningChange(string Path, string? NewLabel)
-{
-    /// <summary>Deletes <paramref name="path"/> (moves it to the trash).</summary>
-    /// <param name="path">The image.</param>
-    public static CleaningChange Delete(string path) => new(path, null);
-
-    /// <summary>Moves <paramref name="path"/> to the class folder <paramref name="label"/>.</summary>
-    /// <param name="path">The image.</param>
-    /// <param name="label">The new class.</param>
-    public static CleaningChange Relabel(string path, string label) => new(path, label);
-}
-
-/// <summary>One line of the journal: a file moved.</summary>
-/// <param name="Time">When.</param>
-/// <param name="Action"><c>delete</c>, <c>relabel</c> or <c>undo</c>.</param>
-/// <param name="From">Where the file was, relative to the data folder.</param>
-/// <param name="To">Where it went, relative to the data folder.</param>
-/// <param name="Batch">The batch it belongs to; an undo carries the id of the batch it undoes.</param>
-public sealed record JournalEntry(DateTimeOffset Time, string Action, string From, string To, string Batch);
 
 /// <summary>
 /// Applies deletes and relabels to a data folder without ever losing a file: deleting moves the image to

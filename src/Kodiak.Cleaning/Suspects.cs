@@ -1,6 +1,8 @@
 using System.Numerics;
 using Kodiak.Inference;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning;
 

@@ -1,6 +1,9 @@
 using System.CommandLine;
-using Kodiak.Training;
+using Kodiak.Gathering;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Transforms;
 using Spectre.Console;
 
 namespace Kodiak.Cli;

@@ -1,4 +1,5 @@
-using Kodiak.Training;
+using Kodiak.Training.Data;
+using Kodiak.Training.Learn;
 using Spectre.Console;
 
 namespace Kodiak.Cli;

@@ -46,7 +46,7 @@ internal sealed class FlickrSearch(SearchApi api, string key) : IImageSearch
 
     static IEnumerable<ImageResult> Read(JsonElement answer) =>
         from photo in answer.Items("photos", "photo")
-        // The large size suits training; the original only when there is no large one.
+            // The large size suits training; the original only when there is no large one.
         let size = photo.Text("url_l") is not null ? "l" : "o"
         let url = photo.Text($"url_{size}")
         where url is not null

@@ -1,4 +1,5 @@
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Gathering;
 

@@ -15,16 +15,3 @@ public interface IImageSearch
     /// <param name="cancellation">Stops the search.</param>
     IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, CancellationToken cancellation = default);
 }
-
-/// <summary>One image found by a search.</summary>
-/// <param name="Url">The image itself.</param>
-/// <param name="Thumbnail">A small preview, when the provider gives one.</param>
-/// <param name="Width">Width in pixels, when known.</param>
-/// <param name="Height">Height in pixels, when known.</param>
-/// <param name="Licence">The licence the provider states (e.g. "CC BY 2.0"), when it states one.</param>
-/// <param name="Creator">Who made the image, when known.</param>
-/// <param name="SourcePage">The web page the image appears on.</param>
-public sealed record ImageResult(string Url, string? Thumbnail, int? Width, int? Height, string? Licence, string? Creator, string? SourcePage);
-
-/// <summary>A search provider cannot be used: no key, a rejected key, a refusal, or an answer we cannot read.</summary>
-public sealed class ImageSearchException(string message, Exception? innerException = null) : Exception(message, innerException);

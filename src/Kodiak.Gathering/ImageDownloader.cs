@@ -1,49 +1,9 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Gathering;
-
-/// <summary>A URL to download, with where it came from (kept in the manifest).</summary>
-/// <param name="Url">The image URL.</param>
-/// <param name="Provider">The search provider, or null for a list of URLs.</param>
-/// <param name="Query">The search query, or null.</param>
-/// <param name="Licence">The licence the provider states, or null.</param>
-/// <param name="Creator">Who made the image, or null.</param>
-/// <param name="SourcePage">The page the image appears on, or null.</param>
-public sealed record DownloadItem(string Url, string? Provider = null, string? Query = null, string? Licence = null, string? Creator = null, string? SourcePage = null)
-{
-    /// <summary>A search result, remembering the provider and query that found it.</summary>
-    public static DownloadItem From(ImageResult result, string provider, string query)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        return new(result.Url, provider, query, result.Licence, result.Creator, result.SourcePage);
-    }
-}
-
-/// <summary>What one folder's download did.</summary>
-/// <param name="Folder">The folder written to.</param>
-/// <param name="Urls">Distinct URLs given.</param>
-/// <param name="AlreadyDone">URLs skipped because an earlier run already tried them.</param>
-/// <param name="Kept">Images saved in this run.</param>
-/// <param name="Duplicates">Images dropped in this run because the same bytes were already kept.</param>
-/// <param name="Failed">URLs that failed in this run.</param>
-public sealed record DownloadReport(string Folder, int Urls, int AlreadyDone, int Kept, int Duplicates, int Failed);
-
-/// <summary>Told as downloads start and finish, e.g. to draw progress bars.</summary>
-public interface IDownloadProgress
-{
-    /// <summary>A folder's downloads begin.</summary>
-    /// <param name="label">The class name (or the folder for a plain download).</param>
-    /// <param name="toDownload">URLs that will be fetched now.</param>
-    /// <param name="alreadyDone">URLs skipped because an earlier run already tried them.</param>
-    void Started(string label, int toDownload, int alreadyDone);
-
-    /// <summary>One URL is finished (kept, duplicate or failed) and recorded in the manifest.</summary>
-    /// <param name="label">As in <see cref="Started"/>.</param>
-    /// <param name="entry">Its manifest line.</param>
-    void Finished(string label, ManifestEntry entry);
-}
 
 /// <summary>
 /// Downloads images into a folder: several at a time, each fetched by a <see cref="Fetcher"/> (time limit, retries,

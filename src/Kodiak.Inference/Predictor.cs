@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Runtime.ExceptionServices;
 using Kodiak.Bundle;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Transforms;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Kodiak.Inference;

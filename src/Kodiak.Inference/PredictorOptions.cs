@@ -1,4 +1,6 @@
+using Kodiak.Bundle;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Inference;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kodiak.Cleaning;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,7 @@
 using System.Net;
+using Kodiak.Cleaning;
 using Kodiak.Inference;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;
 
@@ -27,7 +29,7 @@ public static class KodiakCleaner
     /// <exception cref="InvalidDataException">
     /// The model file is not a readable bundle or has no features output, or an image is in a folder that is not one of its classes.
     /// </exception>
-    /// <exception cref="Kodiak.Vision.ImageDecodeException">An image cannot be read; the message names it.</exception>
+    /// <exception cref="Kodiak.Vision.Codecs.ImageDecodeException">An image cannot be read; the message names it.</exception>
     public static WebApplication Build(string[] args, CleanerOptions? options = null) => KodiakWeb.Build(args, options, AddKodiakCleaner, MapKodiakCleaner);
 
     /// <summary>One line for the terminal: what is cleaned, with what, and the address to open; call it after the app has started.</summary>

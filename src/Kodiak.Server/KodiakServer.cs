@@ -1,3 +1,4 @@
+using Kodiak.Inference;
 namespace Kodiak.Server;
 
 /// <summary>

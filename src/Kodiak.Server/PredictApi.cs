@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Kodiak.Inference;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;

@@ -1,4 +1,5 @@
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;
 

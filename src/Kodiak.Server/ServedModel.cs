@@ -1,6 +1,7 @@
 using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning.Tests;
 

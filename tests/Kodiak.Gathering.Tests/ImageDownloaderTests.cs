@@ -1,5 +1,7 @@
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kodiak.Gathering.Tests;

@@ -1,6 +1,7 @@
 using Kodiak.Bundle;
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Inference.Tests;
 

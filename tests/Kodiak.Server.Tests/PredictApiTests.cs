@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 using static Kodiak.Server.Tests.Answers;
 
 namespace Kodiak.Server.Tests;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Kodiak.Inference;
 using Kodiak.Testing;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server.Tests;
 

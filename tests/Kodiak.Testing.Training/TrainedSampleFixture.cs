@@ -1,8 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kodiak.Training;
+using Kodiak.Training.Data;
+using Kodiak.Training.Export;
+using Kodiak.Training.Interpret;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 
 namespace Kodiak.Testing.Training;
 

@@ -1,4 +1,6 @@
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
 using static Kodiak.Testing.TestImages;
 
 namespace Kodiak.Testing;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using Kodiak.Bundle;
 using Kodiak.Vision;
+using Kodiak.Vision.Transforms;
 using Onnx;
 
 namespace Kodiak.Testing;

@@ -1,7 +1,11 @@
 using System.CommandLine;
+using Kodiak.Gathering;
 using Kodiak.Server;
-using Kodiak.Training;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Models;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
 using Spectre.Console;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Kodiak.Gathering;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Cli.Commands;
 

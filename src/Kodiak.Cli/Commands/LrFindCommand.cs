@@ -1,5 +1,7 @@
 using System.CommandLine;
-using Kodiak.Training;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
+using Kodiak.Training.Optimisation;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;

@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Kodiak.Gathering;
 using Kodiak.Inference;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
 
 namespace Kodiak.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kodiak.Training;
+using Kodiak.Training.Data;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;

@@ -1,8 +1,12 @@
-using System.Globalization;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
-using Kodiak.Training;
+using Kodiak.Gathering;
+using Kodiak.Training.Export;
+using Kodiak.Training.Interpret;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
 using Kodiak.Vision;
 using Spectre.Console;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Kodiak.Gathering;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;

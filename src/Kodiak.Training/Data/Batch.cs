@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>
 /// One mini-batch. It owns its tensors (they belong to no dispose scope); dispose it when done,

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>Just enough CSV (RFC 4180: commas, quotes, doubled quotes) to read label and split files.</summary>
 internal static class Csv

@@ -1,7 +1,11 @@
 using System.Text;
+using Kodiak.Training.Augmentation;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>
 /// fastai's DataBlock: a recipe that says where the items are, how to split them, how to label them

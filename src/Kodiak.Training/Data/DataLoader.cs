@@ -1,10 +1,14 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Kodiak.Training.Augmentation;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Plots;
+using Kodiak.Vision.Transforms;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>
 /// Batches of one split. Training: shuffled each epoch, last partial batch dropped, item and batch
@@ -213,11 +217,6 @@ public sealed class DataLoader : IEnumerable<Batch>
         return new Batch(images, tensor(prepared.Labels), prepared.Paths);
     }
 }
-
-/// <summary>An item of a split: its file and the index of its class in the vocabulary.</summary>
-/// <param name="Path">The image file.</param>
-/// <param name="Label">Index into <see cref="DataLoader.Vocab"/>.</param>
-public sealed record LabelledItem(string Path, int Label);
 
 /// <summary>A decoded batch waiting to become tensors.</summary>
 internal sealed record PreparedBatch(float[] Pixels, long[] Labels, IReadOnlyList<string> Paths, int Width, int Height);

@@ -1,6 +1,7 @@
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>The training and validation <see cref="DataLoader"/>s of one data set, with its vocabulary.</summary>
 public sealed class DataLoaders

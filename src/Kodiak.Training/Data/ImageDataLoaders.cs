@@ -1,6 +1,9 @@
+using Kodiak.Training.Augmentation;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>fastai's <c>ImageDataLoaders</c>: the usual data layouts in one call, each a ready-made <see cref="DataBlock"/>.</summary>
 public static class ImageDataLoaders

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Data;
 
 /// <summary>Ways to get an item's label (fastai's <c>get_y</c>).</summary>
 public static class Labels

@@ -1,4 +1,4 @@
-namespace Kodiak.Training;
+namespace Kodiak.Training.Interpret;
 
 /// <summary>One class's line of a classification report (as sklearn's <c>classification_report</c>).</summary>
 /// <param name="Class">The class name.</param>

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text;
+using Kodiak.Training.Learn;
 using Kodiak.Vision;
+using Kodiak.Vision.Plots;
+using Kodiak.Vision.Transforms;
 using TorchSharp;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Interpret;
 
 /// <summary>
 /// fastai's <c>ClassificationInterpretation</c> built from a classifier's predictions on a validation set:

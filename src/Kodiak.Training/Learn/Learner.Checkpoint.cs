@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Kodiak.Bundle;
+using Kodiak.Training.Optimisation;
 using Kodiak.Vision;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Learn;
 
 public sealed partial class Learner
 {

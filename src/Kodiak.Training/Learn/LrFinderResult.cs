@@ -1,6 +1,8 @@
+using Kodiak.Training.Optimisation;
 using Kodiak.Vision;
+using Kodiak.Vision.Plots;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Learn;
 
 /// <summary>
 /// What <see cref="Learner.LrFind"/> swept — the smoothed loss at each learning rate — and fastai's three

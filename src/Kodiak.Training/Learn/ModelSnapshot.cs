@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Learn;
 
 /// <summary>A copy of a model's weights and buffers, to put back later (keep-best, cancellation, the LR finder).</summary>
 internal sealed class ModelSnapshot : IDisposable

@@ -1,6 +1,8 @@
+using Kodiak.Training.Optimisation;
 using Kodiak.Vision;
+using Kodiak.Vision.Plots;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Learn;
 
 /// <summary>fastai's Recorder: every batch's loss and learning rates, and every epoch's row; a callback every learner has.</summary>
 public sealed class Recorder : ILearnerCallback

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Kodiak.Training;
+namespace Kodiak.Training.Learn;
 
 /// <summary>
 /// What a fit is doing now, as fastai's Learner attributes (<c>epoch</c>, <c>iter</c>, <c>xb</c>, <c>yb</c>, <c>pred</c>,

@@ -1,7 +1,10 @@
 using Kodiak.Testing;
+using Kodiak.Training.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Data;
 
 public sealed class DataBlockTests : IDisposable
 {

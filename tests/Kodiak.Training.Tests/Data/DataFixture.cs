@@ -1,7 +1,12 @@
 using Kodiak.Testing;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Data;
 
 /// <summary>A tiny labelled data set on disk: one folder per class, each image a solid colour of its class.</summary>
 internal static class DataFixture

@@ -1,9 +1,12 @@
-using TorchSharp;
 using Kodiak.Testing;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Data;
 
 public sealed class DataLoaderTests : IDisposable
 {

@@ -1,6 +1,7 @@
 using Kodiak.Testing;
+using Kodiak.Training.Data;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Data;
 
 public sealed class SplitterTests : IDisposable
 {

@@ -1,13 +1,21 @@
 using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Testing;
+using Kodiak.Training.Data;
+using Kodiak.Training.Export;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
+using Kodiak.Training.Tests.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Export;
 
 /// <summary>
 /// A learner on the bundled clip-art sample (64 px, RandomResizedCrop so validation squishes and centre-crops),

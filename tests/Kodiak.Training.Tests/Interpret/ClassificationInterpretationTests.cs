@@ -1,7 +1,11 @@
 using Kodiak.Testing;
+using Kodiak.Training.Interpret;
 using Kodiak.Vision;
+using Kodiak.Vision.Codecs;
+using Kodiak.Vision.Plots;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Interpret;
 
 public sealed class ClassificationInterpretationTests : IDisposable
 {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Kodiak.Testing;
+using Kodiak.Training.Interpret;
+using Kodiak.Training.Tests.Learn;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Interpret;
 
 public sealed class TrainingReportTests : IDisposable
 {

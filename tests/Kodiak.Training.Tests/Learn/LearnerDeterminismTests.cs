@@ -1,7 +1,14 @@
 using Kodiak.Testing;
+using Kodiak.Training.Data;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
+using Kodiak.Training.Optimisation;
+using Kodiak.Training.Tests.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Learn;
 
 /// <summary>A learner on a tiny generated data set (32 px), for tests.</summary>
 internal static class TinyLearner

@@ -1,7 +1,10 @@
 using Kodiak.Testing;
+using Kodiak.Training.Data;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Optimisation;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Learn;
 
 public sealed class LearnerEventsTests : IDisposable
 {

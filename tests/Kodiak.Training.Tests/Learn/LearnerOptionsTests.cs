@@ -1,8 +1,15 @@
 using Kodiak.Testing;
+using Kodiak.Training.Augmentation;
+using Kodiak.Training.Data;
+using Kodiak.Training.Learn;
+using Kodiak.Training.Models;
+using Kodiak.Training.Tests.Data;
 using Kodiak.Vision;
+using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 using static TorchSharp.torch;
 
-namespace Kodiak.Training.Tests;
+namespace Kodiak.Training.Tests.Learn;
 
 public sealed class LearnerOptionsTests : IDisposable
 {

@@ -1,4 +1,5 @@
-namespace Kodiak.Training.Tests;
+using Kodiak.Training.Optimisation;
+namespace Kodiak.Training.Tests.Learn;
 
 public sealed class LrGroupScheduleTests
 {

@@ -1,4 +1,5 @@
-namespace Kodiak.Training.Tests;
+using Kodiak.Training.Learn;
+namespace Kodiak.Training.Tests.Learn;
 
 public sealed class LrSuggestionsTests
 {

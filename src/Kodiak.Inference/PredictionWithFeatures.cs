@@ -1,0 +1,6 @@
+namespace Kodiak.Inference;
+
+/// <summary>A <see cref="Prediction"/> with the image's features (see <see cref="Predictor.PredictWithFeatures"/>).</summary>
+/// <param name="Prediction">The predicted class and probabilities.</param>
+/// <param name="Features">The body's pooled activations, <see cref="Predictor.FeatureCount"/> of them.</param>
+public sealed record PredictionWithFeatures(Prediction Prediction, IReadOnlyList<float> Features);

@@ -1,0 +1,26 @@
+namespace Kodiak.Server;
+
+/// <summary>One prediction as the sinks receive it: one per model that predicted a request (the answer and each off-path model).</summary>
+/// <param name="RequestId">The request's id (its <c>X-Request-Id</c>, else ASP.NET Core's trace identifier); the answer carries it too.</param>
+/// <param name="Time">When the request was admitted.</param>
+/// <param name="ModelId">The model's name (<see cref="ServedModel.Name"/>).</param>
+/// <param name="ModelVersion">The SHA-256 of the model's ONNX (<see cref="ServedModel.Sha256"/>).</param>
+/// <param name="Role">What the model did for the request.</param>
+/// <param name="Label">The predicted class.</param>
+/// <param name="Probabilities">Every class's probability, in the model's class order.</param>
+/// <param name="Features">The pooled features, only for a sink whose <see cref="IPredictionSink.WantsFeatures"/> is true (and a model that has them); else null.</param>
+/// <param name="Latency">From the request's admission to this prediction, queueing included.</param>
+/// <param name="SourceId">The caller-given source (<c>X-Kodiak-Source</c> header or <c>source</c> form field), or null.</param>
+/// <param name="ImageSha256">The SHA-256 of the uploaded bytes (hex).</param>
+public sealed record PredictionRecord(
+    string RequestId,
+    DateTimeOffset Time,
+    string ModelId,
+    string ModelVersion,
+    ModelRole Role,
+    string Label,
+    IReadOnlyDictionary<string, float> Probabilities,
+    IReadOnlyList<float>? Features,
+    TimeSpan Latency,
+    string? SourceId,
+    string ImageSha256);

@@ -1,0 +1,97 @@
+using Kodiak.Bundle;
+using Kodiak.Training.Export;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Kodiak.Training.Models;
+
+/// <summary>
+/// The whole classifier: the backbone's input convention (so it takes plain RGB in [0, 1]), the
+/// pretrained body, and the head. Parameters come in fastai's three groups for a ResNet.
+/// </summary>
+public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
+{
+    readonly CntkImageNetInput input;
+    readonly ResNet18Body body;
+    readonly ClassifierHead head;
+
+    /// <summary>Builds a model for <paramref name="classes"/> classes on the pretrained body.</summary>
+    /// <param name="arch">The pretrained architecture.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="random">Generator of the head's initial weights and dropout masks; null draws from libtorch's global generator.</param>
+    public ClassifierModel(Arch arch, int classes, Generator? random = null) : this(PretrainedBody(arch), classes, random)
+    {
+    }
+
+    ClassifierModel(ResNet18Body body, int classes, Generator? random = null) : base(nameof(ClassifierModel))
+    {
+        input = new CntkImageNetInput();
+        this.body = body;
+        head = new ClassifierHead(ResNet18Body.FeatureChannels, classes, random);
+        RegisterComponents();
+    }
+
+    static ResNet18Body PretrainedBody(Arch arch) =>
+        arch == Arch.ResNet18 ? ResNet18Body.LoadPretrained() : throw new ArgumentOutOfRangeException(nameof(arch), arch, "Only ResNet18 is available.");
+
+    /// <summary>
+    /// The trained model exported as a <c>.kodiak</c> bundle (see <see cref="ModelExport.Export"/>), in training mode,
+    /// ready to train further or to evaluate after <c>eval()</c>. Its TorchSharp weights are read from the file the export
+    /// wrote beside the bundle (from inside format-1 bundles), because the bundle's ONNX graph has its BatchNorm layers
+    /// folded into the convolutions and cannot give them back.
+    /// </summary>
+    /// <param name="bundlePath">The bundle.</param>
+    /// <exception cref="FileNotFoundException">No such bundle, or no weights file beside it.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Not a readable bundle, another architecture, weights that belong to another export, or weights that do not fit.
+    /// </exception>
+    public static ClassifierModel Load(string bundlePath)
+    {
+        var bundle = ModelBundle.Open(bundlePath);
+        if (bundle.Manifest.Architecture != nameof(Arch.ResNet18))
+            throw new InvalidDataException($"'{bundle.Path}' holds a {bundle.Manifest.Architecture}; Kodiak.Training can load only {nameof(Arch.ResNet18)}.");
+        using var weights = new MemoryStream(bundle.ReadTrainingWeights(), writable: false);
+        var model = new ClassifierModel(new ResNet18Body(), bundle.Manifest.Classes.Count);
+        try
+        {
+            model.load(weights);
+            return model;
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"'{bundle.Path}': its TorchSharp weights do not fit a {nameof(Arch.ResNet18)} for {bundle.Manifest.Classes.Count} classes: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The pretrained body.</summary>
+    public ResNet18Body Body => body;
+
+    /// <summary>The classification head.</summary>
+    public ClassifierHead Head => head;
+
+    /// <summary>Logits [N, classes] for RGB images in [0, 1], [N, 3, H, W].</summary>
+    /// <param name="rgb01">The images.</param>
+    public override Tensor forward(Tensor rgb01)
+    {
+        using var scope = NewDisposeScope();
+        return head.forward(body.forward(input.forward(rgb01))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// fastai's ResNet split: stem, layer1 and layer2 / layer3 and layer4 / the head, so that a
+    /// learning-rate range can be spread across them and freezing can stop at a group.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<(string Name, Parameter Parameter)>> ParameterGroups()
+    {
+        var late = new[] { "layer3.", "layer4." };
+        var bodyParameters = body.named_parameters().ToList();
+        return
+        [
+            [.. bodyParameters.Where(p => !late.Any(p.name.StartsWith))],
+            [.. bodyParameters.Where(p => late.Any(p.name.StartsWith))],
+            [.. head.named_parameters()],
+        ];
+    }
+}
