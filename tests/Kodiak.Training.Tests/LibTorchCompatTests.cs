@@ -19,13 +19,16 @@ public sealed class LibTorchCompatTests
         using (NewDisposeScope())
             Assert.Equal(1, ones(1).sum().item<float>()); // loads libtorch, so its libstdc++ is mapped
 
-        string libstdcxx = File.ReadLines("/proc/self/maps")
-            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
-            .First(path => Path.GetFileName(path).StartsWith("libstdc++.so", StringComparison.Ordinal));
+        var mapped = File.ReadLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "").ToList();
+        string libstdcxx = mapped.First(path => Path.GetFileName(path).StartsWith("libstdc++.so", StringComparison.Ordinal));
         bool systemIsNew = Contains(File.ReadAllBytes(libstdcxx), "GLIBCXX_3.4.32");
 
-        string native = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
-        bool patched = Contains(File.ReadAllBytes(Path.Combine(native, "libLibTorchSharp.so")), CompatName);
+        // The copy libtorch was loaded from (the output folder, or runtimes/<rid>/native in a build for every platform).
+        string loaded = mapped.First(path => Path.GetFileName(path) == "libLibTorchSharp.so");
+        string native = Path.GetDirectoryName(loaded)!;
+        Assert.StartsWith(AppContext.BaseDirectory, loaded);
+        bool patched = Contains(File.ReadAllBytes(loaded), CompatName);
 
         Assert.Equal(!systemIsNew, patched);
         Assert.Equal(!systemIsNew, File.Exists(Path.Combine(native, CompatName)));
