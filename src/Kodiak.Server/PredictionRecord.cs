@@ -12,6 +12,8 @@ namespace Kodiak.Server;
 /// <param name="Latency">From the request's admission to this prediction, queueing included.</param>
 /// <param name="SourceId">The caller-given source (<c>X-Kodiak-Source</c> header or <c>source</c> form field), or null.</param>
 /// <param name="ImageSha256">The SHA-256 of the uploaded bytes (hex).</param>
+/// <param name="OutOfDomainScore">The model's out-of-domain score (higher = stranger), or null for a model without calibration.</param>
+/// <param name="OutOfDomain">Whether that score passed the model's threshold, or null for a model without calibration.</param>
 public sealed record PredictionRecord(
     string RequestId,
     DateTimeOffset Time,
@@ -23,4 +25,6 @@ public sealed record PredictionRecord(
     IReadOnlyList<float>? Features,
     TimeSpan Latency,
     string? SourceId,
-    string ImageSha256);
+    string ImageSha256,
+    double? OutOfDomainScore = null,
+    bool? OutOfDomain = null);
