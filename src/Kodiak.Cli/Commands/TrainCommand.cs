@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Kodiak.Bundle;
 using Kodiak.Gathering;
 using Kodiak.Training.Export;
 using Kodiak.Training.Interpret;
@@ -106,7 +107,9 @@ internal static class TrainCommand
         string error = evaluation is null ? "n/a" : evaluation.ErrorRate.ToString("0.0000", CultureInfo.InvariantCulture);
         if (evaluation?.Tta is { } tta)
             error += string.Create(CultureInfo.InvariantCulture, $" ({tta.ErrorRate:0.0000} with test-time augmentation, {tta.MillisecondsPerImage:0} ms an image)");
-        console.MarkupLineInterpolated($"Trained in {seconds:0} s; error rate {error}. Saved {modelPath} and {Path.Combine(s.Out, "report")}.");
+        // The weights beside the bundle are only for training further; serving needs the bundle alone.
+        console.MarkupLineInterpolated(
+            $"Trained in {seconds:0} s; error rate {error}. Saved {modelPath} (its training weights in {Path.GetFileName(modelPath + ModelBundle.TrainingWeightsSuffix)}) and {Path.Combine(s.Out, "report")}.");
     }
 
     static void CheckSameRecipe(string recipePath, string recipe)

@@ -11,7 +11,7 @@ namespace Kodiak.Training.Models;
 /// ML.NET's own preprocessing graph (<c>ResNetPreprocess.onnx</c>) subtracts a 224×224 mean
 /// <em>image</em>; its per-channel averages are the means used here, which work at any input size.
 /// </remarks>
-public sealed class CntkImageNetInput : nn.Module<Tensor, Tensor>
+internal sealed class CntkImageNetInput : nn.Module<Tensor, Tensor>
 {
     /// <summary>Channel order the network expects.</summary>
     public const string ChannelOrder = "BGR";

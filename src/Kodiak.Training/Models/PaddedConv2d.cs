@@ -11,7 +11,7 @@ namespace Kodiak.Training.Models;
 /// Its only parameter is called <c>weight</c>, so in a parent's state dict it appears as
 /// <c>conv1.weight</c> exactly like torchvision's <c>Conv2d(bias=False)</c>.
 /// </remarks>
-public sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
+internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
 {
     // Field name is the state-dict key; RegisterComponents picks it up.
     private readonly Parameter weight;

@@ -12,7 +12,7 @@ namespace Kodiak.Training.Models;
 /// <param name="Left">Columns added left of the image.</param>
 /// <param name="Bottom">Rows added below the image.</param>
 /// <param name="Right">Columns added right of the image.</param>
-public readonly record struct Padding2d(long Top, long Left, long Bottom, long Right)
+internal readonly record struct Padding2d(long Top, long Left, long Bottom, long Right)
 {
     /// <summary>The same amount on all four sides.</summary>
     /// <param name="pixels">Padding on every side.</param>

@@ -77,13 +77,13 @@ public sealed class ResNet18Body : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Stem 7×7 stride-2 convolution.</summary>
-    public PaddedConv2d Conv1 => conv1;
+    internal PaddedConv2d Conv1 => conv1;
 
     /// <summary>Batch norm after the stem convolution.</summary>
-    public BatchNorm2d Bn1 => bn1;
+    internal BatchNorm2d Bn1 => bn1;
 
     /// <summary>The four stages in order (<c>layer1</c>…<c>layer4</c>), each a list of blocks.</summary>
-    public IReadOnlyList<IReadOnlyList<ResNetBasicBlock>> Stages => [[.. layer1], [.. layer2], [.. layer3], [.. layer4]];
+    internal IReadOnlyList<IReadOnlyList<ResNetBasicBlock>> Stages => [[.. layer1], [.. layer2], [.. layer3], [.. layer4]];
 
     /// <summary>Max-pool window after the stem (3).</summary>
     public long MaxPoolKernelSize { get; internal set; } = 3;

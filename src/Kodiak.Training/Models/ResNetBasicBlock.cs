@@ -8,7 +8,7 @@ namespace Kodiak.Training.Models;
 /// torchvision's ResNet <c>BasicBlock</c>: two 3×3 conv+BN layers plus a shortcut that is either the
 /// identity or a 1×1 conv+BN (<c>downsample</c>) when the stride or width changes.
 /// </summary>
-public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
+internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
 {
     // Field names are the torchvision state-dict keys.
     private readonly PaddedConv2d conv1;

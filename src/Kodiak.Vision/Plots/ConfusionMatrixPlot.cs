@@ -3,21 +3,21 @@ using SkiaSharp;
 
 namespace Kodiak.Vision.Plots;
 
-/// <summary>Where <see cref="ConfusionMatrixPlot"/> puts things, in pixels; exposed so tests can sample cells.</summary>
+/// <summary>Where <see cref="ConfusionMatrixPlot"/> puts things, in pixels (so a caller or a test can find a cell).</summary>
 /// <param name="Width">Image width.</param>
 /// <param name="Height">Image height.</param>
 /// <param name="Left">Left edge of the matrix.</param>
 /// <param name="Top">Top edge of the matrix.</param>
 /// <param name="CellSize">Side of one (square) cell.</param>
 /// <param name="RotateColumnLabels">Column labels run bottom to top because some are wider than a cell.</param>
-internal sealed record ConfusionMatrixLayout(int Width, int Height, int Left, int Top, int CellSize, bool RotateColumnLabels)
+public sealed record ConfusionMatrixLayout(int Width, int Height, int Left, int Top, int CellSize, bool RotateColumnLabels)
 {
     /// <summary>Centre of the cell for actual class <paramref name="row"/> and predicted class <paramref name="column"/>.</summary>
     public (float X, float Y) CellCentre(int row, int column) => (Left + (column + 0.5f) * CellSize, Top + (row + 0.5f) * CellSize);
 }
 
 /// <summary>Draws a confusion matrix the way fastai's <c>plot_confusion_matrix</c> (matplotlib) does.</summary>
-internal static class ConfusionMatrixPlot
+public static class ConfusionMatrixPlot
 {
     const int Padding = 16, Gap = 6, Tick = 4;
     const float TitleSize = 18, LabelSize = 15, TickSize = 13, CountSize = 14;
