@@ -1,0 +1,70 @@
+using System.Runtime.CompilerServices;
+
+namespace Kodiak.Gathering;
+
+/// <summary>
+/// <c>--provider auto</c>: asks the providers in turn until a query has its results. A provider that refuses (blocked,
+/// rate-limited, a rejected key) is said and left out for the rest of the run; one that runs dry is said and the next one
+/// fills the rest. Each result names the provider that gave it; a URL already given by an earlier provider is not repeated.
+/// </summary>
+internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<string>? notice) : IImageSearch
+{
+    readonly HashSet<string> _refused = [];
+    readonly Lock _gate = new();
+
+    public string Name => ImageSearch.Auto;
+
+    public async IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, [EnumeratorCancellation] CancellationToken cancellation = default)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var refusals = new List<string>();
+        foreach (var provider in providers)
+        {
+            if (seen.Count >= max) yield break;
+            lock (_gate)
+                if (_refused.Contains(provider.Name)) continue;
+            int found = 0;
+            bool refused = false;
+            await using var results = provider.SearchAsync(query, max - seen.Count, cancellation).GetAsyncEnumerator(cancellation);
+            while (true)
+            {
+                ImageResult result;
+                try
+                {
+                    if (!await results.MoveNextAsync()) break;
+                    result = results.Current;
+                }
+                catch (ImageSearchException e)
+                {
+                    lock (_gate) _refused.Add(provider.Name);
+                    refusals.Add(e.Message);
+                    refused = true;
+                    notice?.Invoke($"auto: {provider.Name} refused after {found} results for \"{query}\" ({e.Message}); it is left out from now on, {Next(provider)}.");
+                    break;
+                }
+
+                if (!seen.Add(result.Url)) continue;
+                found++;
+                yield return result with { Provider = result.Provider ?? provider.Name };
+            }
+
+            if (seen.Count < max && !refused)
+                notice?.Invoke($"auto: {provider.Name} ran dry for \"{query}\" with {seen.Count} of {max} results, {Next(provider)}.");
+        }
+
+        bool allRefused;
+        lock (_gate) allRefused = providers.All(p => _refused.Contains(p.Name));
+        if (seen.Count == 0 && allRefused)
+            throw new ImageSearchException(refusals.Count > 0
+                ? $"auto: every provider refused \"{query}\": {string.Join(" | ", refusals)}"
+                : "auto: every provider has refused earlier in this run.");
+    }
+
+    string Next(IImageSearch provider)
+    {
+        lock (_gate)
+            return providers.SkipWhile(p => p != provider).Skip(1).FirstOrDefault(p => !_refused.Contains(p.Name)) is { } next
+                ? $"trying {next.Name}"
+                : "and no provider is left";
+    }
+}
