@@ -6,6 +6,7 @@ namespace Kodiak.Gathering;
 /// <c>--provider auto</c>: asks the providers in turn until a query has its results. A provider that refuses (blocked,
 /// rate-limited, a rejected key) is said and left out for the rest of the run; one that runs dry is said and the next one
 /// fills the rest. Each result names the provider that gave it; a URL already given by an earlier provider is not repeated.
+/// A search left short while some provider refused ends, after its results, with an <see cref="ImageSearchException"/> saying so.
 /// </summary>
 internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<string>? notice) : IImageSearch
 {
@@ -25,8 +26,9 @@ internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<s
                 if (_refused.Contains(provider.Name)) continue;
             int found = 0;
             bool refused = false;
-            await using var results = provider.SearchAsync(query, max - seen.Count, cancellation).GetAsyncEnumerator(cancellation);
-            while (true)
+            // Asked for all of max: its first results may be ones an earlier provider gave.
+            await using var results = provider.SearchAsync(query, max, cancellation).GetAsyncEnumerator(cancellation);
+            while (seen.Count < max)
             {
                 ImageResult result;
                 try
@@ -52,12 +54,14 @@ internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<s
                 notice?.Invoke($"auto: {provider.Name} ran dry for \"{query}\" with {seen.Count} of {max} results, {Next(provider)}.");
         }
 
-        bool allRefused;
-        lock (_gate) allRefused = providers.All(p => _refused.Contains(p.Name));
-        if (seen.Count == 0 && allRefused)
+        if (seen.Count >= max) yield break;
+        string[] left;
+        lock (_gate) left = [.. providers.Where(p => _refused.Contains(p.Name)).Select(p => p.Name)];
+        // Short because some refused is not "ran dry": a later run may find more, so the caller must not record it as finished.
+        if (left.Length > 0)
             throw new ImageSearchException(refusals.Count > 0
-                ? $"auto: every provider refused \"{query}\": {string.Join(" | ", refusals)}"
-                : "auto: every provider has refused earlier in this run.");
+                ? $"auto: {seen.Count} of {max} results; {string.Join(", ", left)} refused ({string.Join(" | ", refusals)})"
+                : $"auto: {seen.Count} of {max} results; {string.Join(", ", left)} refused earlier in this run");
     }
 
     string Next(IImageSearch provider)

@@ -132,13 +132,12 @@ public sealed class Fetcher : IDisposable
         if (response.IsSuccessStatusCode) return;
         string reason = $"HTTP {(int)status} {response.ReasonPhrase}".TrimEnd();
         bool transient = status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
-            || ((int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported))
-            || (status == HttpStatusCode.Forbidden && settings.RetryForbidden);
+            || ((int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported));
         if (!transient)
             throw new FetchException(reason, status, await SnippetAsync(response, cancellation));
         var after = RetryAfter(response);
-        // A server that asks for a longer wait than we would ever make (an hourly quota) cannot be helped by retrying now.
-        if (after > Options.MaxRetryDelay)
+        // A search API that asks for a longer wait than we would ever make (an hourly quota) cannot be helped by retrying now.
+        if (settings.GiveUpOnLongWaits && after > Options.MaxRetryDelay)
             throw new FetchException(string.Create(CultureInfo.InvariantCulture, $"{reason}; the server asks to wait {Wait(after.Value)}"), status, retryAfter: after);
         throw new TransientFailure(url, reason, status, after);
     }
@@ -235,11 +234,11 @@ public sealed class Fetcher : IDisposable
 /// <summary>What one request sends and accepts.</summary>
 /// <param name="MaxBytes">Largest body accepted.</param>
 /// <param name="Headers">Extra headers (keys, Referer), sent only to the URL's own host.</param>
-/// <param name="RetryForbidden">Treat 403 as "slow down" rather than a refusal.</param>
 /// <param name="Refusals">Statuses that end the request at once, neither retried nor followed (a provider's rate-limit answers).</param>
 /// <param name="Form">Sent as a form POST when set; a GET otherwise.</param>
-internal sealed record FetchSettings(long MaxBytes, IReadOnlyList<(string Name, string Value)> Headers, bool RetryForbidden = false,
-    IReadOnlySet<int>? Refusals = null, IReadOnlyList<KeyValuePair<string, string>>? Form = null);
+/// <param name="GiveUpOnLongWaits">Fail at once when Retry-After asks for more than the longest retry wait (a search quota) instead of waiting the ceiling.</param>
+internal sealed record FetchSettings(long MaxBytes, IReadOnlyList<(string Name, string Value)> Headers,
+    IReadOnlySet<int>? Refusals = null, IReadOnlyList<KeyValuePair<string, string>>? Form = null, bool GiveUpOnLongWaits = false);
 
 /// <summary>A fetched body and where it finally came from.</summary>
 internal sealed record Fetched(Uri Url, string? ContentType, byte[] Body);

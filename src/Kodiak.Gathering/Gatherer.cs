@@ -11,8 +11,9 @@ public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
 {
     /// <summary>
     /// Searches for each class (its name plus <paramref name="suffix"/>) and downloads up to <paramref name="max"/>
-    /// results into <c><paramref name="outFolder"/>/&lt;class&gt;/</c>. A re-run skips the search of a class whose manifest
-    /// already holds <paramref name="max"/> URLs of that query, and every URL already tried. Each report's
+    /// results into <c><paramref name="outFolder"/>/&lt;class&gt;/</c>. A re-run skips the search of a class whose results are
+    /// complete in its manifest (its <c>searches.jsonl</c> records a finished search, or the manifest holds <paramref name="max"/>
+    /// URLs of that query), and every URL already tried. Each report's
     /// <see cref="DownloadReport.Outcome"/> says how the class went. When cancelled, returns the reports of the classes
     /// started so far, each as far as it got.
     /// </summary>
@@ -44,9 +45,12 @@ public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
             string query = name + suffix;
             try
             {
-                var (items, outcome) = await FindAsync(folder, query, max, cancellation);
+                var (items, outcome, finished) = await FindAsync(folder, query, max, cancellation);
                 var report = await downloader.DownloadAsync(folder, name, items, kept, progress, cancellation);
                 reports.Add(report with { Outcome = outcome });
+                // Recorded only once every result is in the manifest, so an interrupted run searches again.
+                if (finished is not null && !cancellation.IsCancellationRequested)
+                    SearchLog.Append(folder, finished);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
@@ -62,11 +66,11 @@ public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
     }
 
     /// <summary>The URLs to download for one class, and how its search went.</summary>
-    async Task<(List<DownloadItem> Items, string Outcome)> FindAsync(string folder, string query, int max, CancellationToken cancellation)
+    async Task<(List<DownloadItem> Items, string Outcome, SearchRecord? Finished)> FindAsync(string folder, string query, int max, CancellationToken cancellation)
     {
         var earlier = ImageDownloader.ReadManifest(folder).Where(e => e.Query == query).DistinctBy(e => e.Url).ToList();
-        if (earlier.Count >= max)
-            return ([.. earlier.Select(e => new DownloadItem(e.Url, e.Provider, e.Query, e.Licence, e.Creator, e.SourcePage))], "searched in an earlier run");
+        if (earlier.Count >= max || SearchLog.IsComplete(folder, query, max))
+            return ([.. earlier.Select(e => new DownloadItem(e.Url, e.Provider, e.Query, e.Licence, e.Creator, e.SourcePage))], "searched in an earlier run", null);
 
         var items = new List<DownloadItem>();
         string? stopped = null;
@@ -92,8 +96,8 @@ public sealed class Gatherer(IImageSearch search, Fetcher fetcher)
 
         string from = string.Join(", ", items.GroupBy(i => i.Provider).Select(g => $"{g.Key} {g.Count()}"));
         string found = items.Count == 0 ? "nothing found" : $"{items.Count} found ({from})";
-        return (items, stopped is null
-            ? items.Count < max ? $"{found}; the search ran dry" : found
-            : $"{found}; search stopped: {stopped}");
+        return stopped is null
+            ? (items, items.Count < max ? $"{found}; the search ran dry" : found, new SearchRecord(query, max, items.Count, items.Count < max, search.Name))
+            : (items, $"{found}; search stopped: {stopped}", null);
     }
 }

@@ -72,7 +72,7 @@ internal sealed class SearchApi
         Uri url = Url(relative);
         try
         {
-            var fetched = await _fetcher.GetAsync(url, new FetchSettings(MaxAnswerBytes, headers, Refusals: refusals, Form: form), cancellation);
+            var fetched = await _fetcher.GetAsync(url, new FetchSettings(MaxAnswerBytes, headers, Refusals: refusals, Form: form, GiveUpOnLongWaits: true), cancellation);
             return (url, fetched.Body);
         }
         catch (FetchException e) when (_keyVariable is not null && e.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)

@@ -22,7 +22,9 @@ internal static class SearchCommand
         {
             using var fetcher = new Fetcher(new GatherOptions { Notice = WebOptions.Notices(terminal), Contact = parse.GetValue(contact) });
             var search = ImageSearch.Create(parse.GetValue(provider)!, fetcher, WebOptions.EndpointUrl(parse.GetValue(endpoint)));
-            var results = search.SearchAsync(parse.GetValue(query)!, parse.GetValue(max)).ToListAsync().AsTask().GetAwaiter().GetResult();
+            var (results, stopped) = Collect(search, parse.GetValue(query)!, parse.GetValue(max)).GetAwaiter().GetResult();
+            // Nothing found is nothing to print; a search stopped after some pages still prints them, with the reason.
+            if (stopped is not null && results.Count == 0) throw stopped;
             if (parse.GetValue(json))
                 terminal.Raw.WriteLine(JsonSerializer.Serialize(results.Select(r => new
                 {
@@ -34,7 +36,23 @@ internal static class SearchCommand
                     terminal.Raw.WriteLine(result.Url);
             string from = string.Join(", ", results.GroupBy(r => r.Provider ?? search.Name).Select(g => $"{g.Key} {g.Count()}"));
             terminal.Error.MarkupLineInterpolated($"{results.Count} results from {(results.Count == 0 ? search.Name : from)}.");
+            if (stopped is not null) terminal.Error.MarkupLineInterpolated($"[yellow]search stopped:[/] {stopped.Message}");
         }));
         return command;
+    }
+
+    static async Task<(List<ImageResult> Results, ImageSearchException? Stopped)> Collect(IImageSearch search, string query, int max)
+    {
+        var results = new List<ImageResult>();
+        try
+        {
+            await foreach (var result in search.SearchAsync(query, max))
+                results.Add(result);
+            return (results, null);
+        }
+        catch (ImageSearchException e)
+        {
+            return (results, e);
+        }
     }
 }
