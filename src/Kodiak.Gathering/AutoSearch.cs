@@ -18,7 +18,6 @@ internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<s
     public async IAsyncEnumerable<ImageResult> SearchAsync(string query, int max, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var refusals = new List<string>();
         foreach (var provider in providers)
         {
             if (seen.Count >= max) yield break;
@@ -39,7 +38,6 @@ internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<s
                 catch (ImageSearchException e)
                 {
                     lock (_gate) _refused.Add(provider.Name);
-                    refusals.Add(e.Message);
                     refused = true;
                     notice?.Invoke($"auto: {provider.Name} refused after {found} results for \"{query}\" ({e.Message}); it is left out from now on, {Next(provider)}.");
                     break;
@@ -58,10 +56,9 @@ internal sealed class AutoSearch(IReadOnlyList<IImageSearch> providers, Action<s
         string[] left;
         lock (_gate) left = [.. providers.Where(p => _refused.Contains(p.Name)).Select(p => p.Name)];
         // Short because some refused is not "ran dry": a later run may find more, so the caller must not record it as finished.
+        // Each refusal was said as it came; this only names them.
         if (left.Length > 0)
-            throw new ImageSearchException(refusals.Count > 0
-                ? $"auto: {seen.Count} of {max} results; {string.Join(", ", left)} refused ({string.Join(" | ", refusals)})"
-                : $"auto: {seen.Count} of {max} results; {string.Join(", ", left)} refused earlier in this run");
+            throw new ImageSearchException($"auto: {seen.Count} of {max} results; {string.Join(", ", left)} refused");
     }
 
     string Next(IImageSearch provider)

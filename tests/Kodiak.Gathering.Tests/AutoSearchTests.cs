@@ -108,7 +108,7 @@ public sealed class AutoSearchTests : IClassFixture<Web>
             });
 
             Assert.Equal(2, results.Count);
-            Assert.StartsWith("auto: 2 of 5 results; ddg refused", error.Message);
+            Assert.Equal("auto: 2 of 5 results; ddg refused", error.Message);
         }
         finally
         {
