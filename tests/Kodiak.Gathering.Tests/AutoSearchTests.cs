@@ -7,15 +7,15 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     const string Query = "grizzly bear";
     readonly InstantTime _clock = new();
     readonly List<string> _notices = [];
-    readonly Web web;
+    readonly Web _web;
 
     public AutoSearchTests(Web web)
     {
-        this.web = web;
-        web.Server.Clock = _clock;
+        _web = web;
+        _web.Server.Clock = _clock;
     }
 
-    FakeWeb Server => web.Server;
+    FakeWeb Server => _web.Server;
 
     /// <summary>No key set: auto has ddg, openverse (anonymous) and wikimedia.</summary>
     IImageSearch Auto(Func<string, string?>? environment = null) =>
@@ -24,7 +24,7 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     [Fact]
     public async Task Moves_on_when_a_provider_refuses_and_names_the_provider_of_each_result()
     {
-        var urls = web.Samples(7).Select(Server.Image).ToList();
+        var urls = _web.Samples(7).Select(Server.Image).ToList();
         Server.Results[Query] = urls;
         Server.DuckDuckGoBlock = 403;
         Server.OpenverseAnonymousPerHour = 1;
@@ -48,8 +48,8 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     [Fact]
     public async Task A_provider_that_refused_is_left_out_for_the_rest_of_the_run()
     {
-        Server.Results[Query] = [.. web.Samples(2).Select(Server.Image)];
-        Server.Results["black bear"] = [.. web.Samples(2, skip: 2).Select(Server.Image)];
+        Server.Results[Query] = [.. _web.Samples(2).Select(Server.Image)];
+        Server.Results["black bear"] = [.. _web.Samples(2, skip: 2).Select(Server.Image)];
         Server.DuckDuckGoBlock = 403;
         var auto = Auto();
         try
@@ -69,7 +69,7 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     [Fact]
     public async Task Moves_on_when_a_provider_runs_dry_and_says_so()
     {
-        var urls = web.Samples(2).Select(Server.Image).ToList();
+        var urls = _web.Samples(2).Select(Server.Image).ToList();
         Server.Results[Query] = urls;
 
         var results = await Auto().SearchAsync(Query, 5).ToListAsync();
@@ -83,7 +83,7 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     [Fact]
     public async Task Keyed_providers_join_only_when_their_key_is_set()
     {
-        Server.Results[Query] = [.. web.Samples(1).Select(Server.Image)];
+        Server.Results[Query] = [.. _web.Samples(1).Select(Server.Image)];
         int brave = Server.Requests("res/v1/images/search");
         int pexels = Server.Requests("v1/search");
 
@@ -96,7 +96,7 @@ public sealed class AutoSearchTests : IClassFixture<Web>
     [Fact]
     public async Task Short_because_providers_refused_ends_with_an_error_after_the_results()
     {
-        Server.Results[Query] = [.. web.Samples(2).Select(Server.Image)];
+        Server.Results[Query] = [.. _web.Samples(2).Select(Server.Image)];
         Server.DuckDuckGoBlock = 418;
         try
         {

@@ -10,17 +10,17 @@ public sealed class GathererTests : IClassFixture<Web>, IDisposable
 
     readonly TempFolder _temp = new();
     readonly InstantTime _clock = new();
-    readonly Web web;
+    readonly Web _web;
 
     public GathererTests(Web web)
     {
-        this.web = web;
-        web.Server.Clock = _clock;
+        _web = web;
+        _web.Server.Clock = _clock;
     }
 
     public void Dispose() => _temp.Dispose();
 
-    FakeWeb Server => web.Server;
+    FakeWeb Server => _web.Server;
 
     string Out => Path.Combine(_temp.Path, "bears");
 
@@ -36,7 +36,7 @@ public sealed class GathererTests : IClassFixture<Web>, IDisposable
     /// <summary>Four distinct sample images per bear, plus a 404 for the grizzlies.</summary>
     Dictionary<string, IReadOnlyList<string>> BearResults()
     {
-        var images = Bears.Select((bear, i) => (bear, names: web.Samples(4, skip: 40 + 4 * i))).ToDictionary(b => b.bear, b => b.names);
+        var images = Bears.Select((bear, i) => (bear, names: _web.Samples(4, skip: 40 + 4 * i))).ToDictionary(b => b.bear, b => b.names);
         foreach (string bear in Bears)
             Server.Results[bear + " bear"] = [.. images[bear].Select(Server.Image), .. bear == "grizzly" ? new[] { Server.Hostile("missing.jpg") } : []];
         return images;
@@ -120,7 +120,7 @@ public sealed class GathererTests : IClassFixture<Web>, IDisposable
     [Fact]
     public async Task An_image_found_for_two_classes_is_kept_once_and_named_in_the_other()
     {
-        string shared = web.Samples(1, skip: 60)[0];
+        string shared = _web.Samples(1, skip: 60)[0];
         Server.Results["polar bear"] = [Server.Image(shared)];
         Server.Results["panda bear"] = [Server.Hostile("copy/" + shared)];
 

@@ -7,16 +7,16 @@ public sealed class ImageSearchTests : IClassFixture<Web>
     const string Query = "grizzly bear";
     readonly InstantTime _clock = new();
     readonly List<string> _notices = [];
-    readonly Web web;
+    readonly Web _web;
 
     public ImageSearchTests(Web web)
     {
-        this.web = web;
+        _web = web;
         // Quotas, pacing and token lifetimes on the fake run on this test's clock, which starts on a day of its own.
-        web.Server.Clock = _clock;
+        _web.Server.Clock = _clock;
     }
 
-    FakeWeb Server => web.Server;
+    FakeWeb Server => _web.Server;
 
     /// <summary>Openverse anonymous unless <paramref name="openverse"/> gives its variables.</summary>
     IImageSearch Create(string provider, string? key = FakeWeb.Key, GatherOptions? options = null, Func<string, string?>? openverse = null) =>
@@ -28,7 +28,7 @@ public sealed class ImageSearchTests : IClassFixture<Web>
 
     IReadOnlyList<string> SevenResults()
     {
-        var urls = web.Samples(7).Select(Server.Image).ToList();
+        var urls = _web.Samples(7).Select(Server.Image).ToList();
         Server.Results[Query] = urls;
         return urls;
     }
