@@ -333,10 +333,14 @@ public sealed class ImageSearchTests : IClassFixture<Web>
     {
         var urls = SevenResults();
 
+        int before = Server.Requests("w/api.php");
+
         var results = await Search("wikimedia", 20);
 
-        // Without filetype:bitmap the fake adds a PDF, an SVG and an audio file; its originals are larger than the tests' cap.
+        // Without filetype:bitmap the fake puts a PDF, an SVG or an audio file after every second image, and those take
+        // places in the pages (a fourth page); its originals are larger than the tests' cap.
         Assert.Equal(urls, results.Select(r => r.Url));
+        Assert.Equal(before + 3, Server.Requests("w/api.php"));
         Assert.All(results, r => Assert.Equal(WikimediaSearch.TrainingWidth, r.Width));
     }
 

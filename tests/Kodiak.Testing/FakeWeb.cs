@@ -443,9 +443,17 @@ public sealed class FakeWeb : IAsyncDisposable
         int offset = Int(q["gsroffset"], 0);
         int size = Math.Min(Int(q["gsrlimit"], 10), PageSize);
         // Generator pages come back in no particular order; "index" is the rank.
-        var files = Slice(query, offset, size).Select((url, i) => (Title: $"File:Result {offset + i}.jpg", Mime: "image/jpeg", Url: url, Index: offset + i + 1));
-        if (!bitmaps && offset == 0)
-            files = files.Concat(OtherFiles.Select((f, i) => (Title: "File:" + f.Title, f.Mime, Url: new Uri(Url, f.Path).AbsoluteUri, Index: 1000 + i)));
+        // Without filetype:bitmap every second image is followed by another kind of file, taking its place in the page.
+        var all = new List<(string Title, string Mime, string Url)>();
+        foreach (var (url, i) in Results.GetValueOrDefault(query, []).Select((url, i) => (url, i)))
+        {
+            all.Add(($"File:Result {i}.jpg", "image/jpeg", url));
+            if (bitmaps || i % 2 == 0) continue;
+            var other = OtherFiles[i / 2 % OtherFiles.Length];
+            all.Add(("File:" + other.Title, other.Mime, new Uri(Url, other.Path).AbsoluteUri));
+        }
+
+        var files = all.Skip(offset).Take(size).Select((f, i) => (f.Title, f.Mime, f.Url, Index: offset + i + 1));
         var pages = files.Select(f => new
         {
             pageid = 1000 + f.Index, ns = 6, title = f.Title, index = f.Index,
@@ -466,7 +474,7 @@ public sealed class FakeWeb : IAsyncDisposable
                 },
             },
         }).Reverse();
-        object answer = offset + size < Total(query)
+        object answer = offset + size < all.Count
             ? new { @continue = new { gsroffset = offset + size, @continue = "gsroffset||" }, query = new { pages } }
             : new { batchcomplete = true, query = new { pages } };
         await JsonAnswer(response, answer);
