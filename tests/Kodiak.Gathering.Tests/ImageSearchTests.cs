@@ -304,6 +304,21 @@ public sealed class ImageSearchTests : IClassFixture<Web>
     }
 
     [Fact]
+    public async Task Openverse_refusing_a_token_it_issued_gets_a_new_one_once_and_goes_on()
+    {
+        var urls = SevenResults();
+        var search = Create("openverse", openverse: Application);
+        await search.SearchAsync(Query, 3).ToListAsync();
+        int tokens = Server.OpenverseTokensIssued;
+        Server.RevokeOpenverseTokens();
+
+        var results = await search.SearchAsync(Query, 3).ToListAsync();
+
+        Assert.Equal(urls.Take(3), results.Select(r => r.Url));
+        Assert.Equal(tokens + 1, Server.OpenverseTokensIssued);
+    }
+
+    [Fact]
     public async Task Openverse_refusing_a_given_token_says_tokens_expire_and_how_to_have_them_renewed()
     {
         SevenResults();

@@ -38,6 +38,7 @@ public sealed class FakeWeb : IAsyncDisposable
     readonly ConcurrentQueue<DateTimeOffset> _pexels = new();
     readonly Lock _gate = new();
     int _issued;
+    int _tokensIssued;
     readonly ConcurrentDictionary<string, Queue<(int Status, int? RetryAfter)>> _refusals = new();
 
     FakeWeb(WebApplication app, IReadOnlyDictionary<string, byte[]> images)
@@ -335,11 +336,15 @@ public sealed class FakeWeb : IAsyncDisposable
 
         string token = $"token-{Interlocked.Increment(ref _issued)}";
         _tokens[token] = Clock.GetUtcNow() + OpenverseTokenLifetime;
+        Interlocked.Increment(ref _tokensIssued);
         await JsonAnswer(response, new { access_token = token, scope = "read write groups", expires_in = (int)OpenverseTokenLifetime.TotalSeconds, token_type = "Bearer" });
     }
 
     /// <summary>Tokens issued so far by the fake Openverse token endpoint.</summary>
-    public int OpenverseTokensIssued => _tokens.Count;
+    public int OpenverseTokensIssued => _tokensIssued;
+
+    /// <summary>Every Openverse token issued so far stops working (as when Openverse revokes them before they expire).</summary>
+    public void RevokeOpenverseTokens() => _tokens.Clear();
 
     async Task Openverse(HttpRequest request, HttpResponse response)
     {
