@@ -63,6 +63,9 @@ internal sealed class DownloadDisplay(IAnsiConsole console) : IDownloadProgress
         }
 
         console.Write(table);
+        // Each class's search in words, below the table: the reasons are too long for a column.
+        foreach (var r in reports.Where(r => r.Outcome is not null))
+            console.MarkupLineInterpolated($"  {Path.GetFileName(Path.TrimEndingDirectorySeparator(r.Folder))}: {r.Outcome}");
         foreach (var group in _failures.GroupBy(f => f).OrderByDescending(g => g.Count()).Take(MaxFailureLines))
             console.MarkupLineInterpolated($"  [yellow]{group.Count()} failed[/] in {group.Key.Label}: {group.Key.Reason}");
         if (stopped)

@@ -10,9 +10,17 @@ internal static class WebOptions
 {
     public static Option<string> Provider() => new Option<string>("--provider")
     {
-        Description = $"Image search provider: {string.Join(", ", ImageSearch.Providers)}. brave, pexels and flickr need a key in BRAVE_SEARCH_KEY, PEXELS_API_KEY or FLICKR_API_KEY.",
-        DefaultValueFactory = _ => ImageSearch.Providers[0],
-    }.AcceptOnlyFromAmong([.. ImageSearch.Providers]);
+        Description = $"Image search provider: {string.Join(", ", ImageSearch.Choices)}. auto tries {string.Join(", ", ImageSearch.Providers)} in that order, "
+            + "moving on when one refuses or runs dry; brave, pexels and flickr need a key in BRAVE_SEARCH_KEY, PEXELS_API_KEY or FLICKR_API_KEY (auto skips those without).",
+        DefaultValueFactory = _ => ImageSearch.Auto,
+    }.AcceptOnlyFromAmong([.. ImageSearch.Choices]);
+
+    /// <summary><c>--contact</c>: the user's e-mail or web page for the User-Agent, defaulting to <c>KODIAK_CONTACT</c>.</summary>
+    public static Option<string?> Contact() => new("--contact")
+    {
+        Description = $"Your e-mail address or web page, added to the User-Agent as Wikimedia's User-Agent policy asks. Defaults to {GatherOptions.ContactVariable}.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(GatherOptions.ContactVariable),
+    };
 
     public static Option<int> Max() => new("--max") { Description = "Most search results per query.", DefaultValueFactory = _ => 150 };
 
@@ -25,6 +33,8 @@ internal static class WebOptions
         var timeout = new Option<double>("--timeout") { Description = "Seconds one request may take.", DefaultValueFactory = _ => GatherOptions.Default.Timeout.TotalSeconds };
         var retries = new Option<int>("--retries") { Description = "Retries after a timeout, a lost connection, 429 or 5xx.", DefaultValueFactory = _ => GatherOptions.Default.Retries };
         var maxSize = new Option<int>("--max-size") { Description = "Largest image kept, in MB.", DefaultValueFactory = _ => (int)(GatherOptions.Default.MaxImageBytes / (1024 * 1024)) };
+        var contact = Contact();
+        command.Add(contact);
         command.Add(parallel);
         command.Add(timeout);
         command.Add(retries);
@@ -40,6 +50,7 @@ internal static class WebOptions
             Retries = parse.GetValue(retries),
             MaxImageBytes = parse.GetValue(maxSize) * 1024L * 1024,
             Notice = Notices(terminal),
+            Contact = parse.GetValue(contact),
         };
     }
 
@@ -63,13 +74,13 @@ internal static class WebOptions
     public static Uri? EndpointUrl(string? url) =>
         url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri : null;
 
-    /// <summary>Retries are said on standard error, one line each, from whichever download thread hits them.</summary>
+    /// <summary>Retries and provider switches are said on standard error, one line each, from whichever thread hits them.</summary>
     public static Action<string> Notices(Terminal terminal)
     {
         var gate = new Lock();
         return notice =>
         {
-            lock (gate) terminal.Error.MarkupLineInterpolated($"[yellow]retrying:[/] {notice}");
+            lock (gate) terminal.Error.MarkupLineInterpolated($"[yellow]note:[/] {notice}");
         };
     }
 }

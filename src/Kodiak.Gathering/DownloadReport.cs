@@ -11,4 +11,5 @@ namespace Kodiak.Gathering;
 /// <param name="Kept">Images saved in this run.</param>
 /// <param name="Duplicates">Images dropped in this run because the same bytes were already kept.</param>
 /// <param name="Failed">URLs that failed in this run.</param>
-public sealed record DownloadReport(string Folder, int Urls, int AlreadyDone, int Kept, int Duplicates, int Failed);
+/// <param name="Outcome">How the class's search went, in plain words (for <see cref="Gatherer"/>); null for a list of URLs.</param>
+public sealed record DownloadReport(string Folder, int Urls, int AlreadyDone, int Kept, int Duplicates, int Failed, string? Outcome = null);

@@ -33,9 +33,18 @@ public sealed class Fetcher : IDisposable
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("Kodiak/0.1 (image data set builder)");
+        // Wikimedia's User-Agent policy asks every client for a name, a version and a way to reach its operator.
+        _http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", UserAgent(Options.Contact));
         _retry = BuildRetry(Options);
     }
+
+    /// <summary>Where Kodiak lives; every request names it in its User-Agent, as Wikimedia's User-Agent policy asks.</summary>
+    public const string ProjectUrl = "https://github.com/kodiak-ml/kodiak";
+
+    /// <summary>The User-Agent sent unless a provider needs its own: <c>Kodiak/0.1 (+project URL; contact)</c>.</summary>
+    /// <param name="contact">The user's e-mail or web page, or null.</param>
+    public static string UserAgent(string? contact) =>
+        contact is { Length: > 0 } ? $"Kodiak/0.1 (+{ProjectUrl}; {contact.Trim()})" : $"Kodiak/0.1 (+{ProjectUrl})";
 
     /// <summary>The limits this fetcher applies.</summary>
     public GatherOptions Options { get; }
@@ -76,13 +85,17 @@ public sealed class Fetcher : IDisposable
             Uri current = url;
             for (int redirects = 0; ; redirects++)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, current);
+                using var request = new HttpRequestMessage(settings.Form is null ? HttpMethod.Get : HttpMethod.Post, current);
+                if (settings.Form is { } form) request.Content = new FormUrlEncodedContent(form);
                 // A key or token goes only where it was meant for (same scheme, host and port), never along a redirect
                 // elsewhere, nor to the same host over plain http.
                 if (Uri.Compare(current, url, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
                     foreach (var (name, value) in settings.Headers)
                         request.Headers.TryAddWithoutValidation(name, value);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                // A provider's refusal (DuckDuckGo's 301 to a challenge page, say) is an answer, not a way on.
+                if (settings.Refusals?.Contains((int)response.StatusCode) == true)
+                    throw new FetchException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd(), response.StatusCode, await SnippetAsync(response, timeout.Token));
                 if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
                 {
                     Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
@@ -94,7 +107,7 @@ public sealed class Fetcher : IDisposable
                     continue;
                 }
 
-                CheckStatus(url, response, settings);
+                await CheckStatusAsync(url, response, settings, timeout.Token);
                 byte[] body = await ReadCappedAsync(response, settings.MaxBytes, timeout.Token);
                 return new Fetched(current, response.Content.Headers.ContentType?.MediaType, body);
             }
@@ -113,17 +126,38 @@ public sealed class Fetcher : IDisposable
         }
     }
 
-    void CheckStatus(Uri url, HttpResponseMessage response, FetchSettings settings)
+    async Task CheckStatusAsync(Uri url, HttpResponseMessage response, FetchSettings settings, CancellationToken cancellation)
     {
         var status = response.StatusCode;
         if (response.IsSuccessStatusCode) return;
         string reason = $"HTTP {(int)status} {response.ReasonPhrase}".TrimEnd();
         bool transient = status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
-            || ((int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported))
-            || (status == HttpStatusCode.Forbidden && settings.RetryForbidden);
+            || ((int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported));
         if (!transient)
-            throw new FetchException(reason, status);
-        throw new TransientFailure(url, reason, status, RetryAfter(response));
+            throw new FetchException(reason, status, await SnippetAsync(response, cancellation));
+        var after = RetryAfter(response);
+        // A search API that asks for a longer wait than we would ever make (an hourly quota) cannot be helped by retrying now.
+        if (settings.GiveUpOnLongWaits && after > Options.MaxRetryDelay)
+            throw new FetchException(string.Create(CultureInfo.InvariantCulture, $"{reason}; the server asks to wait {Wait(after.Value)}"), status, retryAfter: after);
+        throw new TransientFailure(url, reason, status, after);
+    }
+
+    static string Wait(TimeSpan wait) => wait.TotalMinutes >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(wait.TotalMinutes):0} min")
+        : string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(wait.TotalSeconds):0} s");
+
+    /// <summary>The start of an error answer: providers say there why they refused (e.g. Brave's SUBSCRIPTION_TOKEN_INVALID).</summary>
+    static async Task<string?> SnippetAsync(HttpResponseMessage response, CancellationToken cancellation)
+    {
+        try
+        {
+            byte[] body = await ReadCappedAsync(response, 64 * 1024, cancellation);
+            return body.Length == 0 ? null : System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 2048));
+        }
+        catch (FetchException)
+        {
+            return null;
+        }
     }
 
     TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
@@ -200,15 +234,24 @@ public sealed class Fetcher : IDisposable
 /// <summary>What one request sends and accepts.</summary>
 /// <param name="MaxBytes">Largest body accepted.</param>
 /// <param name="Headers">Extra headers (keys, Referer), sent only to the URL's own host.</param>
-/// <param name="RetryForbidden">Treat 403 as "slow down" (DuckDuckGo's rate limit) rather than a refusal.</param>
-internal sealed record FetchSettings(long MaxBytes, IReadOnlyList<(string Name, string Value)> Headers, bool RetryForbidden = false);
+/// <param name="Refusals">Statuses that end the request at once, neither retried nor followed (a provider's rate-limit answers).</param>
+/// <param name="Form">Sent as a form POST when set; a GET otherwise.</param>
+/// <param name="GiveUpOnLongWaits">Fail at once when Retry-After asks for more than the longest retry wait (a search quota) instead of waiting the ceiling.</param>
+internal sealed record FetchSettings(long MaxBytes, IReadOnlyList<(string Name, string Value)> Headers,
+    IReadOnlySet<int>? Refusals = null, IReadOnlyList<KeyValuePair<string, string>>? Form = null, bool GiveUpOnLongWaits = false);
 
 /// <summary>A fetched body and where it finally came from.</summary>
 internal sealed record Fetched(Uri Url, string? ContentType, byte[] Body);
 
 /// <summary>A URL could not be fetched; <see cref="Exception.Message"/> says why in plain words.</summary>
-internal sealed class FetchException(string reason, HttpStatusCode? status = null) : Exception(reason)
+internal sealed class FetchException(string reason, HttpStatusCode? status = null, string? body = null, TimeSpan? retryAfter = null) : Exception(reason)
 {
     /// <summary>The HTTP status that ended it, when it was one.</summary>
     public HttpStatusCode? Status { get; } = status;
+
+    /// <summary>The start of the error answer, when there was one.</summary>
+    public string? Body { get; } = body;
+
+    /// <summary>How long the server asked to wait, when it said.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
 }

@@ -63,6 +63,15 @@ public sealed class GatherOptions
     /// <summary>The clock the time limit and the retry waits run on; tests pass a fake one that does not really wait.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// The user's e-mail address or web page, added to the User-Agent (Wikimedia's User-Agent policy asks for a way to
+    /// reach whoever runs a script); null for the project's URL alone.
+    /// </summary>
+    public string? Contact { get; init; }
+
+    /// <summary>The environment variable <c>--contact</c> defaults to.</summary>
+    public const string ContactVariable = "KODIAK_CONTACT";
+
     /// <summary>Told about each retry in plain words (e.g. to print a warning); null to stay quiet.</summary>
     public Action<string>? Notice { get; init; }
 }

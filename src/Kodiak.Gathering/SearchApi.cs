@@ -25,11 +25,20 @@ internal sealed class SearchApi
 
     public string Provider { get; }
 
+    /// <summary>The fetcher's limits and retries.</summary>
+    public GatherOptions Options => _fetcher.Options;
+
+    /// <summary>The clock pacing and token lifetimes run on (the fetcher's).</summary>
+    public TimeProvider Time => _fetcher.Options.TimeProvider;
+
+    /// <summary>Tells the user something in plain words (the fetcher's notices), e.g. a token renewed.</summary>
+    public void Notice(string message) => _fetcher.Options.Notice?.Invoke(message);
+
     public Uri Url(string relative) => new(_base, relative);
 
     public async Task<JsonElement> GetJsonAsync(string relative, CancellationToken cancellation, params (string Name, string Value)[] headers)
     {
-        var (url, body) = await GetAsync(relative, headers, retryForbidden: false, cancellation);
+        var (url, body) = await GetAsync(relative, headers, cancellation);
         return Parse(url, body);
     }
 
@@ -53,12 +62,17 @@ internal sealed class SearchApi
             ? key
             : throw new ImageSearchException($"{provider} needs an API key: set the environment variable {variable}.");
 
-    public async Task<(Uri Url, byte[] Body)> GetAsync(string relative, IReadOnlyList<(string Name, string Value)> headers, bool retryForbidden, CancellationToken cancellation)
+    /// <summary>
+    /// Fetches <paramref name="relative"/>; <paramref name="refusals"/> are statuses that end it at once (no retry, no redirect),
+    /// <paramref name="form"/> makes it a form POST. Failures are <see cref="ImageSearchException"/>s whose inner exception is the <see cref="FetchException"/>.
+    /// </summary>
+    public async Task<(Uri Url, byte[] Body)> GetAsync(string relative, IReadOnlyList<(string Name, string Value)> headers, CancellationToken cancellation,
+        IReadOnlySet<int>? refusals = null, IReadOnlyList<KeyValuePair<string, string>>? form = null)
     {
         Uri url = Url(relative);
         try
         {
-            var fetched = await _fetcher.GetAsync(url, new FetchSettings(MaxAnswerBytes, headers, retryForbidden), cancellation);
+            var fetched = await _fetcher.GetAsync(url, new FetchSettings(MaxAnswerBytes, headers, Refusals: refusals, Form: form, GiveUpOnLongWaits: true), cancellation);
             return (url, fetched.Body);
         }
         catch (FetchException e) when (_keyVariable is not null && e.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)

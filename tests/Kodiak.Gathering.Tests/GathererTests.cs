@@ -4,29 +4,39 @@ using Kodiak.Vision.Files;
 
 namespace Kodiak.Gathering.Tests;
 
-public sealed class GathererTests(Web web) : IClassFixture<Web>, IDisposable
+public sealed class GathererTests : IClassFixture<Web>, IDisposable
 {
     static readonly string[] Bears = ["grizzly", "black", "teddy"];
 
     readonly TempFolder _temp = new();
     readonly InstantTime _clock = new();
+    readonly Web _web;
+
+    public GathererTests(Web web)
+    {
+        _web = web;
+        _web.Server.Clock = _clock;
+    }
 
     public void Dispose() => _temp.Dispose();
 
-    FakeWeb Server => web.Server;
+    FakeWeb Server => _web.Server;
 
     string Out => Path.Combine(_temp.Path, "bears");
 
-    Gatherer Gatherer(string provider)
+    /// <summary>Every key set (Openverse's token and application too) unless <paramref name="environment"/> says otherwise.</summary>
+    Gatherer Gatherer(string provider, Func<string, string?>? environment = null, List<string>? notices = null)
     {
-        var fetcher = new Fetcher(Web.FastOptions(_clock));
-        return new Gatherer(ImageSearch.Create(provider, fetcher, Server.Url, _ => FakeWeb.Key), fetcher);
+        var fetcher = new Fetcher(Web.FastOptions(_clock, notices));
+        return new Gatherer(ImageSearch.Create(provider, fetcher, Server.Url, environment ?? (_ => FakeWeb.Key)), fetcher);
     }
+
+    static string? Anonymous(string variable) => null;
 
     /// <summary>Four distinct sample images per bear, plus a 404 for the grizzlies.</summary>
     Dictionary<string, IReadOnlyList<string>> BearResults()
     {
-        var images = Bears.Select((bear, i) => (bear, names: web.Samples(4, skip: 40 + 4 * i))).ToDictionary(b => b.bear, b => b.names);
+        var images = Bears.Select((bear, i) => (bear, names: _web.Samples(4, skip: 40 + 4 * i))).ToDictionary(b => b.bear, b => b.names);
         foreach (string bear in Bears)
             Server.Results[bear + " bear"] = [.. images[bear].Select(Server.Image), .. bear == "grizzly" ? new[] { Server.Hostile("missing.jpg") } : []];
         return images;
@@ -42,6 +52,7 @@ public sealed class GathererTests(Web web) : IClassFixture<Web>, IDisposable
 
         var reports = await Gatherer(provider).GatherAsync(Out, Bears, " bear", max: 10);
         int downloads = Server.Downloads;
+        int searches = Server.Searches;
         var again = await Gatherer(provider).GatherAsync(Out, Bears, " bear", max: 10);
 
         Assert.Equal(Bears.Order(), Directory.GetDirectories(Out).Select(Path.GetFileName).Order());
@@ -62,7 +73,36 @@ public sealed class GathererTests(Web web) : IClassFixture<Web>, IDisposable
         Assert.Equal(("HTTP 404 Not Found", DownloadStatus.Failed), grizzly.Where(e => e.Url.EndsWith("missing.jpg")).Select(e => (e.Reason, e.Status)).Single());
         Assert.Equal([5, 4, 4], reports.Select(r => r.Urls));
         Assert.Equal(downloads, Server.Downloads);
+        Assert.Equal(searches, Server.Searches); // every search ran dry, so it is complete in the manifest
         Assert.All(again, r => Assert.Equal((r.Urls, 0, 0, 0), (r.AlreadyDone, r.Kept, r.Duplicates, r.Failed)));
+        Assert.Equal([$"5 found ({provider} 5); the search ran dry", $"4 found ({provider} 4); the search ran dry", $"4 found ({provider} 4); the search ran dry"],
+            reports.Select(r => r.Outcome));
+        Assert.All(again, r => Assert.Equal("searched in an earlier run", r.Outcome));
+    }
+
+    [Fact]
+    public async Task A_class_whose_search_fails_keeps_the_pages_read_the_others_go_on_and_a_rerun_searches_it_again()
+    {
+        BearResults();
+        Server.OpenverseAnonymousPerHour = 1;
+        try
+        {
+            // One anonymous request an hour: grizzly's first page (3 of 5), then 429s asking to wait most of an hour.
+            var reports = await Gatherer("openverse", Anonymous).GatherAsync(Out, Bears, " bear", max: 10);
+            int recorded = ImageDownloader.ReadManifest(Path.Combine(Out, "grizzly")).Count;
+            Server.OpenverseAnonymousPerHour = 5;
+            var again = await Gatherer("openverse", Anonymous).GatherAsync(Out, ["grizzly"], " bear", max: 10);
+
+            Assert.Equal([3, 0, 0], reports.Select(r => r.Kept));
+            Assert.StartsWith("3 found (openverse 3); search stopped: openverse: the anonymous rate limit is reached", reports[0].Outcome);
+            Assert.All(reports.Skip(1), r => Assert.StartsWith("nothing found; search stopped: openverse: the anonymous rate limit", r.Outcome));
+            Assert.Equal(3, recorded);
+            Assert.Equal((3, 1, 1), (again.Single().AlreadyDone, again.Single().Kept, again.Single().Failed)); // page 2: an image and a 404
+        }
+        finally
+        {
+            Server.OpenverseAnonymousPerHour = 5;
+        }
     }
 
     [Fact]
@@ -80,7 +120,7 @@ public sealed class GathererTests(Web web) : IClassFixture<Web>, IDisposable
     [Fact]
     public async Task An_image_found_for_two_classes_is_kept_once_and_named_in_the_other()
     {
-        string shared = web.Samples(1, skip: 60)[0];
+        string shared = _web.Samples(1, skip: 60)[0];
         Server.Results["polar bear"] = [Server.Image(shared)];
         Server.Results["panda bear"] = [Server.Hostile("copy/" + shared)];
 

@@ -76,6 +76,37 @@ public sealed class GatherCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gather_auto_fills_every_class_from_the_remaining_providers_when_ddg_blocks_and_openverse_rate_limits()
+    {
+        _web.DuckDuckGoBlock = 403;
+        _web.Refuse("v1/images/", 429, times: 10, retryAfterSeconds: 3600);
+
+        // --provider auto is the default.
+        var (code, output, error) = await CliRunner.RunAsync("gather", Out, "--classes", "grizzly,black", "--suffix", " bear", "--endpoint", Endpoint, "--retries", "0");
+
+        Assert.Equal(0, code);
+        Assert.Equal(4, ImageFiles.Get(Path.Combine(Out, "grizzly")).Count);
+        Assert.Equal(3, ImageFiles.Get(Path.Combine(Out, "black")).Count);
+        Assert.All(ImageDownloader.ReadManifest(Path.Combine(Out, "grizzly")), e => Assert.Equal("wikimedia", e.Provider));
+        Assert.Contains("auto: ddg refused after 0 results", error);
+        Assert.Contains("auto: openverse refused after 0 results", error);
+        Assert.Matches(@"grizzly\s+│\s+5\s+│\s+0\s+│\s+4\s+│\s+0\s+│\s+1\s+│\s+4", output);
+        Assert.Contains("grizzly: 5 found (wikimedia 5); search stopped: auto: 5 of 150 results; ddg, openverse refused", output.ReplaceLineEndings(" "));
+        Assert.Contains("Review the images", output);
+    }
+
+    [Fact]
+    public async Task Search_json_names_the_provider_of_each_result()
+    {
+        _web.DuckDuckGoBlock = 418;
+
+        var (code, output, _) = await CliRunner.RunAsync("search", "grizzly bear", "--max", "2", "--json", "--endpoint", Endpoint);
+
+        Assert.Equal(0, code);
+        Assert.All(JsonSerializer.Deserialize<List<JsonElement>>(output)!, r => Assert.Equal("openverse", r.GetProperty("provider").GetString()));
+    }
+
+    [Fact]
     public async Task Gather_refuses_a_class_name_that_would_leave_OUT()
     {
         var (code, _, error) = await CliRunner.RunAsync("gather", Out, "--classes", "grizzly,../outside", "--endpoint", Endpoint);
