@@ -38,13 +38,14 @@ public sealed class Fetcher : IDisposable
         _retry = BuildRetry(Options);
     }
 
-    /// <summary>Where Kodiak lives; every request names it in its User-Agent, as Wikimedia's User-Agent policy asks.</summary>
-    public const string ProjectUrl = "https://github.com/kodiak-ml/kodiak";
-
-    /// <summary>The User-Agent sent unless a provider needs its own: <c>Kodiak/0.1 (+project URL; contact)</c>.</summary>
+    /// <summary>
+    /// The User-Agent sent unless a provider needs its own: <c>Kodiak/0.1 (contact)</c>, or <c>Kodiak/0.1</c> without one.
+    /// Kodiak has no public home page to name, and Wikimedia's policy asks for a way to reach whoever runs the client, so
+    /// the contact is the user's (<c>--contact</c> or <c>KODIAK_CONTACT</c>).
+    /// </summary>
     /// <param name="contact">The user's e-mail or web page, or null.</param>
     public static string UserAgent(string? contact) =>
-        contact is { Length: > 0 } ? $"Kodiak/0.1 (+{ProjectUrl}; {contact.Trim()})" : $"Kodiak/0.1 (+{ProjectUrl})";
+        contact is { Length: > 0 } ? $"Kodiak/0.1 ({contact.Trim()})" : "Kodiak/0.1";
 
     /// <summary>The limits this fetcher applies.</summary>
     public GatherOptions Options { get; }

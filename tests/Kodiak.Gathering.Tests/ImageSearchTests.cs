@@ -360,14 +360,26 @@ public sealed class ImageSearchTests : IClassFixture<Web>
     }
 
     [Fact]
-    public async Task Wikimedia_gets_a_User_Agent_with_the_project_URL_and_the_users_contact()
+    public async Task Wikimedia_without_a_contact_is_refused_with_advice_to_add_one()
+    {
+        SevenResults();
+        var options = new GatherOptions { TimeProvider = _clock, Timeout = Timeout.InfiniteTimeSpan };
+
+        var error = await Assert.ThrowsAsync<ImageSearchException>(() => Create("wikimedia", options: options).SearchAsync(Query, 1).ToListAsync().AsTask());
+
+        Assert.Equal("Kodiak/0.1", Server.WikimediaUserAgent);
+        Assert.Contains("--contact", error.Message);
+    }
+
+    [Fact]
+    public async Task Wikimedia_gets_a_User_Agent_with_the_users_contact()
     {
         SevenResults();
         var options = new GatherOptions { TimeProvider = _clock, Timeout = Timeout.InfiniteTimeSpan, Contact = "bears@example.org" };
 
         await Create("wikimedia", options: options).SearchAsync(Query, 1).ToListAsync();
 
-        Assert.Equal($"Kodiak/0.1 (+{Fetcher.ProjectUrl}; bears@example.org)", Server.WikimediaUserAgent);
+        Assert.Equal("Kodiak/0.1 (bears@example.org)", Server.WikimediaUserAgent);
     }
 
     [Fact]

@@ -13,7 +13,8 @@ public sealed class Web : IAsyncLifetime
 
     /// <summary>
     /// No time limit (on this clock every wait ends at once, so a limit would end every request; the timeout tests move a
-    /// <see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/> instead), 2 retries that don't really wait, a 1 MB cap.
+    /// <see cref="Microsoft.Extensions.Time.Testing.FakeTimeProvider"/> instead), 2 retries that don't really wait, a 1 MB cap,
+    /// and a contact in the User-Agent, which Wikimedia's policy asks for.
     /// </summary>
     internal static GatherOptions FastOptions(InstantTime clock, List<string>? notices = null, int parallelism = 4) => new()
     {
@@ -24,6 +25,7 @@ public sealed class Web : IAsyncLifetime
         MaxImageBytes = 1024 * 1024,
         Parallelism = parallelism,
         TimeProvider = clock,
+        Contact = "tests@example.org",
         Notice = notices is null ? null : n => { lock (notices) notices.Add(n); },
     };
 

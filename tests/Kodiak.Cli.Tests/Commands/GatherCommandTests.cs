@@ -56,7 +56,7 @@ public sealed class GatherCommandTests : IAsyncLifetime
     [Fact]
     public async Task Gather_fills_class_folders_reports_a_summary_with_the_review_reminder_and_a_rerun_downloads_nothing()
     {
-        string[] args = ["gather", Out, "--classes", "grizzly,black", "--suffix", " bear", "--provider", "wikimedia", "--endpoint", Endpoint, "--retries", "0"];
+        string[] args = ["gather", Out, "--classes", "grizzly,black", "--suffix", " bear", "--provider", "wikimedia", "--endpoint", Endpoint, "--retries", "0", "--contact", "tests@example.org"];
 
         var (code, output, _) = await CliRunner.RunAsync(args);
         int downloads = _web.Downloads;
@@ -82,7 +82,7 @@ public sealed class GatherCommandTests : IAsyncLifetime
         _web.Refuse("v1/images/", 429, times: 10, retryAfterSeconds: 3600);
 
         // --provider auto is the default.
-        var (code, output, error) = await CliRunner.RunAsync("gather", Out, "--classes", "grizzly,black", "--suffix", " bear", "--endpoint", Endpoint, "--retries", "0");
+        var (code, output, error) = await CliRunner.RunAsync("gather", Out, "--classes", "grizzly,black", "--suffix", " bear", "--endpoint", Endpoint, "--retries", "0", "--contact", "tests@example.org");
 
         Assert.Equal(0, code);
         Assert.Equal(4, ImageFiles.Get(Path.Combine(Out, "grizzly")).Count);
