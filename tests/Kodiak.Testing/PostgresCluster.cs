@@ -39,12 +39,27 @@ public sealed class PostgresCluster : IDisposable
     /// <summary>The port it listens on, on 127.0.0.1.</summary>
     public int Port { get; }
 
-    /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections.</summary>
-    public void Start() => Run(Tool("pg_ctl"), ["start", "-w", "-t", "60", "-D", _data, "-l", System.IO.Path.Combine(_folder, "server.log"),
-        "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"]);
+    /// <summary>True while the server runs.</summary>
+    public bool Running { get; private set; }
 
-    /// <summary>Stops the server at once (open connections are cut), as a database going away would.</summary>
-    public void Stop() => Run(Tool("pg_ctl"), ["stop", "-w", "-m", "fast", "-D", _data]);
+    /// <summary>Starts the server (again, after <see cref="Stop"/>) and waits until it takes connections; nothing when it runs.</summary>
+    public void Start()
+    {
+        if (Running)
+            return;
+        Run(Tool("pg_ctl"), ["start", "-w", "-t", "60", "-D", _data, "-l", System.IO.Path.Combine(_folder, "server.log"),
+            "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"]);
+        Running = true;
+    }
+
+    /// <summary>Stops the server at once (open connections are cut), as a database going away would; nothing when it is stopped.</summary>
+    public void Stop()
+    {
+        if (!Running)
+            return;
+        Run(Tool("pg_ctl"), ["stop", "-w", "-m", "fast", "-D", _data]);
+        Running = false;
+    }
 
     /// <summary>A new, empty database, and the connection string that reaches it.</summary>
     public string CreateDatabase()
