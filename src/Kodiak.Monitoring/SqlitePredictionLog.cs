@@ -10,6 +10,7 @@ internal sealed class SqlitePredictionLog : SqlPredictionLog
     const int NotADatabase = 26;
 
     readonly string _connectionString;
+    volatile bool _walSet;
 
     SqlitePredictionLog(string path)
     {
@@ -50,9 +51,11 @@ internal sealed class SqlitePredictionLog : SqlPredictionLog
         {
             await connection.OpenAsync(cancellation);
             await using var pragmas = connection.CreateCommand();
-            // WAL is kept by the file once set; NORMAL syncs at checkpoints only, which in WAL mode loses no commit to a killed process.
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            // The file keeps WAL mode once set (at the first open); NORMAL, a per-connection setting, syncs at checkpoints
+            // only, which in WAL mode loses no commit to a killed process.
+            pragmas.CommandText = _walSet ? "PRAGMA synchronous=NORMAL" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL";
             await pragmas.ExecuteNonQueryAsync(cancellation);
+            _walSet = true;
             return connection;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == NotADatabase)

@@ -5,7 +5,8 @@ namespace Kodiak.Server;
 
 /// <summary>
 /// The prediction sink that writes to an <see cref="IPredictionLog"/>. The sink writer hands it what has queued up since
-/// the last write (so rows are batched under load and written at once when idle, never waiting a second); when the
+/// the last write, and writes are at least <see cref="WriteEvery"/> apart (so rows are batched under load, and a row
+/// waits at most that long plus a write); when the
 /// database is down or slow it retries the same rows with backoff until it answers, while new records wait in the
 /// writer's bounded queue, and those beyond its capacity are dropped and counted. With <see cref="ServeOptions.KeepImages"/>
 /// each image is kept in that folder first, named by its SHA-256.
@@ -18,6 +19,12 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
     static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
     static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
     static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Least time from one write's start to the next: at load the records of that time go in one transaction instead of
+    /// many small ones, and a killed server loses at most about this much (well under the second promised).
+    /// </summary>
+    static readonly TimeSpan WriteEvery = TimeSpan.FromMilliseconds(200);
 
     readonly TimeProvider _time;
     readonly ILogger _logger;
@@ -74,6 +81,7 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
 
     public async ValueTask WriteAsync(IReadOnlyList<PredictionRecord> records, CancellationToken cancellation)
     {
+        long started = _time.GetTimestamp();
         var rows = records.Select(Row).ToList();
         for (var wait = FirstRetry; ; wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, LastRetry.Ticks)))
         {
@@ -95,6 +103,19 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
         if (Interlocked.Exchange(ref _failure, null) is { } recovered)
             LogRecovered(_logger, Log.Description, recovered.Since);
         await PruneAsync(cancellation);
+        // The records arriving meanwhile queue up in the sink writer and come in the next call.
+        var pause = WriteEvery - _time.GetElapsedTime(started);
+        if (pause > TimeSpan.Zero && !cancellation.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(pause, _time, cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: these rows are written; the next call gets the cancelled token.
+            }
+        }
     }
 
     public ValueTask DisposeAsync() => Log.DisposeAsync();
