@@ -4,7 +4,7 @@ namespace Kodiak.Monitoring;
 /// The prediction log: rows written in batches, read back by time range. Open one with <see cref="PredictionLog.Open"/>
 /// (SQLite for a file, PostgreSQL for a connection string; both keep the same schema). Safe to use from several threads.
 /// </summary>
-public interface IPredictionLog : IAsyncDisposable
+public interface IPredictionLog : IDisposable, IAsyncDisposable
 {
     /// <summary>What the log is, for messages: the SQLite file, or the PostgreSQL host and database (never a password).</summary>
     string Description { get; }

@@ -31,11 +31,11 @@ internal sealed class PostgresPredictionLog : SqlPredictionLog
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {
-            throw new ArgumentException($"The PostgreSQL connection string cannot be read: {e.Message} Give it as Host=…;Database=…;Username=…", nameof(connectionString), e);
+            throw new ArgumentException($"The PostgreSQL connection string cannot be read: {e.Message} Give it as Host=…;Database=…;Username=…", e);
         }
 
         if (string.IsNullOrWhiteSpace(builder.Host))
-            throw new ArgumentException("The PostgreSQL connection string names no Host: give it as Host=…;Database=…;Username=…", nameof(connectionString));
+            throw new ArgumentException("The PostgreSQL connection string names no Host: give it as Host=…;Database=…;Username=…");
         string description = $"PostgreSQL database {builder.Database ?? builder.Username ?? "(default)"} on {builder.Host}:{builder.Port}";
         return new PostgresPredictionLog(NpgsqlDataSource.Create(builder), description);
     }
@@ -51,5 +51,5 @@ internal sealed class PostgresPredictionLog : SqlPredictionLog
         return (long)(await command.ExecuteScalarAsync(cancellation))! > 0;
     }
 
-    public override ValueTask DisposeAsync() => _source.DisposeAsync();
+    public override void Dispose() => _source.Dispose();
 }

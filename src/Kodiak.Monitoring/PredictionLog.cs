@@ -29,7 +29,7 @@ public static class PredictionLog
         }
         catch
         {
-            log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            log.Dispose();
             throw;
         }
     }

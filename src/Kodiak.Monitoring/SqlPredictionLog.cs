@@ -37,7 +37,13 @@ internal abstract class SqlPredictionLog : IPredictionLog
     /// <summary>True when the table exists.</summary>
     protected abstract Task<bool> TableExistsAsync(DbConnection connection, DbTransaction transaction, string table, CancellationToken cancellation);
 
-    public abstract ValueTask DisposeAsync();
+    public abstract void Dispose();
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose(); // both close pooled connections only, at once
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Creates the tables, or brings older ones to <see cref="SchemaVersion"/>, in one transaction.</summary>
     /// <exception cref="InvalidDataException">The log was written by a newer Kodiak.</exception>

@@ -38,9 +38,9 @@ internal sealed class SqlitePredictionLog : SqlPredictionLog
         string path = Path.GetFullPath(file);
         string folder = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(folder))
-            throw new ArgumentException($"The folder of the prediction log {path} does not exist: create {folder} first, or give a file in an existing folder.", nameof(file));
+            throw new ArgumentException($"The folder of the prediction log {path} does not exist: create {folder} first, or give a file in an existing folder.");
         if (Directory.Exists(path))
-            throw new ArgumentException($"The prediction log {path} is a folder: give a file such as {Path.Combine(path, "predictions.db")}.", nameof(file));
+            throw new ArgumentException($"The prediction log {path} is a folder: give a file such as {Path.Combine(path, "predictions.db")}.");
         return new SqlitePredictionLog(path);
     }
 
@@ -80,10 +80,9 @@ internal sealed class SqlitePredictionLog : SqlPredictionLog
     }
 
     /// <summary>Closes the pooled connections, so that the file can be moved or deleted.</summary>
-    public override ValueTask DisposeAsync()
+    public override void Dispose()
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 }

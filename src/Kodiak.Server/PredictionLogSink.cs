@@ -11,7 +11,7 @@ namespace Kodiak.Server;
 /// writer's bounded queue, and those beyond its capacity are dropped and counted. With <see cref="ServeOptions.KeepImages"/>
 /// each image is kept in that folder first, named by its SHA-256.
 /// </summary>
-internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposable
+internal sealed partial class PredictionLogSink : IPredictionSink, IDisposable, IAsyncDisposable
 {
     /// <summary>The sink's name in metrics, logs and <c>/healthz</c>.</summary>
     public const string SinkName = "prediction-log";
@@ -49,7 +49,7 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw new ArgumentException($"--keep-images {images}: the folder cannot be made: {e.Message}", nameof(ServeOptions.KeepImages), e);
+                throw new ArgumentException($"--keep-images {images}: the folder cannot be made: {e.Message}", e);
             }
         }
 
@@ -60,7 +60,7 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
         }
         catch (Exception e) when (e is ArgumentException or DbException or InvalidDataException or IOException or UnauthorizedAccessException or TimeoutException)
         {
-            throw new ArgumentException($"--log: the prediction log cannot be opened: {e.Message}", nameof(ServeOptions.Log), e);
+            throw new ArgumentException($"--log: the prediction log cannot be opened: {e.Message}", e);
         }
     }
 
@@ -117,6 +117,9 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IAsyncDisposa
             }
         }
     }
+
+    // Both, so that a container disposed either way (a failed start disposes it synchronously) can dispose the sink.
+    public void Dispose() => Log.Dispose();
 
     public ValueTask DisposeAsync() => Log.DisposeAsync();
 

@@ -184,6 +184,17 @@ public sealed class PredictionLogSinkTests(ServerFixture server, PostgresCluster
         Assert.StartsWith("--log: ", error.Message);
     }
 
+    [Fact]
+    public void A_missing_model_with_a_log_is_still_reported_as_the_missing_model()
+    {
+        string missing = Path.Combine(_folder.Path, "nothing-here.kodiak");
+
+        var error = Assert.Throws<FileNotFoundException>(() => KodiakServer.Build(["--urls", "http://127.0.0.1:0"],
+            new ServeOptions { Model = missing, Log = Path.Combine(_folder.Path, "log.db") }));
+
+        Assert.Contains("nothing-here.kodiak", error.Message);
+    }
+
     static LoggedPrediction Row(DateTimeOffset time, string id) =>
         new(time, id, "clipart", "v", "primary", "food", new Dictionary<string, float> { ["food"] = 1 }, null, null, 1, null, "00", null);
 
