@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "heap" => HeapBenchmark.Run(args[1..]),
     "predict" => PredictBenchmark.Run(args[1..]),
     "serve" => await ServeBenchmark.Run(args[1..]),
+    "serve-log" => await ServeLogBenchmark.Run(args[1..]),
     "crossfeed" => CrossFeed.Run(args[1..]),
     _ => Usage(),
 };
@@ -48,6 +49,9 @@ static int Usage()
           serve MODEL [--images samples/clipart] [--seconds 10]
                                          requests/s and p50/p95 latency of POST /api/predict on
                                          127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off.
+          serve-log MODEL [--images samples/clipart] [--seconds 10]
+                                         requests/s of POST /api/predict with the prediction log on
+                                         (SQLite) vs off at concurrency 8 and 32, and rows written.
         """);
     return 2;
 }

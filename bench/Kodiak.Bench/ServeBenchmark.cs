@@ -127,7 +127,7 @@ internal static class ServeBenchmark
     }
 
     /// <summary><paramref name="concurrency"/> clients each posting one image after another for <paramref name="duration"/>.</summary>
-    static async Task<Round> Load(HttpClient client, byte[][] images, int concurrency, TimeSpan duration)
+    internal static async Task<Round> Load(HttpClient client, byte[][] images, int concurrency, TimeSpan duration)
     {
         var latencies = new List<double>[concurrency];
         int failures = 0;
@@ -153,9 +153,9 @@ internal static class ServeBenchmark
         return new Round(elapsed, all);
     }
 
-    sealed record Round(double Seconds, double[] LatenciesMs);
+    internal sealed record Round(double Seconds, double[] LatenciesMs);
 
-    sealed record Cell(double RequestsPerSecond, double P50, double P95)
+    internal sealed record Cell(double RequestsPerSecond, double P50, double P95)
     {
         public static Cell Of(IReadOnlyList<Round> rounds)
         {

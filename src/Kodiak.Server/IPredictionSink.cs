@@ -14,6 +14,9 @@ public interface IPredictionSink
     /// <summary>True when the sink needs <see cref="PredictionRecord.Features"/> (models then also return their pooled features).</summary>
     bool WantsFeatures { get; }
 
+    /// <summary>True when the sink needs <see cref="PredictionRecord.Image"/>, the uploaded bytes (e.g. to keep them); false by default.</summary>
+    bool WantsImage => false;
+
     /// <summary>Takes the records that arrived since the last call, oldest first; a throw counts them as dropped.</summary>
     /// <param name="records">One or more records.</param>
     /// <param name="cancellation">Cancelled when the server stops and the sink's time to drain is over.</param>

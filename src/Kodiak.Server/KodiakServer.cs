@@ -56,6 +56,8 @@ public static class KodiakServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
 
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
+        if (options.Log is not null)
+            builder.Services.AddPredictionLog();
     }
 
     static void MapKodiak(this WebApplication app)

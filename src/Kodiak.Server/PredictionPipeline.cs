@@ -66,7 +66,7 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         }
 
         string? sha = sinks.Any ? Convert.ToHexStringLower(SHA256.HashData(image.Span)) : null;
-        Record(admission, request, answer, result, sha);
+        Record(admission, request, answer, result, sha, image);
         foreach (var offPath in admission.Route.OffPath)
             _ = PredictOffPathAsync(admission, request, offPath, image, sha);
         return result.Prediction;
@@ -84,7 +84,7 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
 
         try
         {
-            Record(admission, request, routed, await slot.PredictAsync(image), sha);
+            Record(admission, request, routed, await slot.PredictAsync(image), sha, image);
         }
         catch (Exception e)
         {
@@ -92,7 +92,7 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         }
     }
 
-    void Record(Admission admission, PredictionRequest request, RoutedModel routed, PredictionWithFeatures result, string? sha)
+    void Record(Admission admission, PredictionRequest request, RoutedModel routed, PredictionWithFeatures result, string? sha, ReadOnlyMemory<byte> image)
     {
         var model = routed.Model;
         var prediction = result.Prediction;
@@ -102,7 +102,10 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         if (sha is null)
             return;
         sinks.Write(new PredictionRecord(request.RequestId, admission.Time, model.Name, model.Sha256, routed.Role, prediction.Label,
-            Probabilities(model, prediction), result.Features.Count > 0 ? result.Features : null, latency, request.SourceId, sha));
+            Probabilities(model, prediction), result.Features.Count > 0 ? result.Features : null, latency, request.SourceId, sha)
+        {
+            Image = sinks.WantsImages ? image : default,
+        });
     }
 
     /// <summary>Each class with its probability, in the model's class order.</summary>

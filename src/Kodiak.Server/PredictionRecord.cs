@@ -27,4 +27,8 @@ public sealed record PredictionRecord(
     string? SourceId,
     string ImageSha256,
     double? OutOfDomainScore = null,
-    bool? OutOfDomain = null);
+    bool? OutOfDomain = null)
+{
+    /// <summary>The uploaded bytes, only for a sink whose <see cref="IPredictionSink.WantsImage"/> is true; else empty.</summary>
+    public ReadOnlyMemory<byte> Image { get; init; }
+}

@@ -27,6 +27,7 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
         _metrics = metrics;
         _logger = logger;
         WantsFeatures = _lanes.Any(l => l.Sink.WantsFeatures);
+        WantsImages = _lanes.Any(l => l.Sink.WantsImage);
     }
 
     /// <summary>True when a sink is registered: without one, no record is made.</summary>
@@ -35,15 +36,19 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
     /// <summary>True when a sink needs the pooled features.</summary>
     public bool WantsFeatures { get; }
 
+    /// <summary>True when a sink needs the uploaded bytes.</summary>
+    public bool WantsImages { get; }
+
     /// <summary>Each sink's counts so far.</summary>
     public IReadOnlyList<SinkStatus> Status => [.. _lanes.Select(l => l.Status)];
 
-    /// <summary>Queues the record for every sink (without features for those that do not want them); never waits.</summary>
+    /// <summary>Queues the record for every sink (without features or image for those that do not want them); never waits.</summary>
     public void Write(PredictionRecord record)
     {
         foreach (var lane in _lanes)
         {
-            if (!lane.Queue.Writer.TryWrite(lane.Sink.WantsFeatures ? record : record with { Features = null }))
+            var own = lane.Sink.WantsFeatures ? record : record with { Features = null };
+            if (!lane.Queue.Writer.TryWrite(lane.Sink.WantsImage ? own : own with { Image = default }))
                 Drop(lane, DropReason.QueueFull, 1, null);
         }
     }

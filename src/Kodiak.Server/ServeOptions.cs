@@ -43,6 +43,18 @@ public sealed class ServeOptions
     /// <summary>Threads ONNX Runtime uses inside one batch; null: one per core.</summary>
     public int? IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// The prediction log (<c>--log</c>): a SQLite file, or a PostgreSQL connection string (<c>Host=…;Database=…</c>); null: none.
+    /// Written by the sink that <see cref="PredictionLogServing.AddPredictionLog"/> registers.
+    /// </summary>
+    public string? Log { get; set; }
+
+    /// <summary>Days the prediction log keeps its rows (<c>--log-days</c>); older ones are deleted. Null: kept for ever.</summary>
+    public int? LogDays { get; set; }
+
+    /// <summary>A folder where each uploaded image is kept, named by its SHA-256 (<c>--keep-images</c>); null: images are not kept.</summary>
+    public string? KeepImages { get; set; }
+
     /// <summary>Throws when a setting is out of range or no model is given, naming the setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()
@@ -60,5 +72,9 @@ public sealed class ServeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SinkQueueCapacity, 1, nameof(SinkQueueCapacity));
         if (IntraOpThreads is int threads)
             ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(IntraOpThreads));
+        if (LogDays is int days)
+            ArgumentOutOfRangeException.ThrowIfLessThan(days, 1, nameof(LogDays));
+        if (Log is null && (LogDays is not null || KeepImages is not null))
+            throw new ArgumentException("--log-days and --keep-images work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
     }
 }

@@ -60,3 +60,18 @@ internal sealed class PredictionSinkCheck(PredictionSinkWriter writer) : IHealth
             : HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture, $"{dropped} prediction record(s) lost (see each sink's queueFull and failed)."), data: data));
     }
 }
+
+/// <summary>Degraded (still 200) while the prediction log cannot be written and its sink retries, naming the error.</summary>
+internal sealed class PredictionLogCheck(PredictionLogSink sink, PredictionSinkWriter writer) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object> { ["log"] = sink.Log.Description, ["written"] = sink.Written };
+        if (writer.Status.FirstOrDefault(s => s.Name == sink.Name) is { } lane)
+            data["queued"] = lane.Queued;
+        return Task.FromResult(sink.Failing is { } failure
+            ? HealthCheckResult.Degraded(string.Create(CultureInfo.InvariantCulture,
+                $"The prediction log {sink.Log.Description} cannot be written since {failure.Since:u}: {failure.Error} Retrying; rows wait in the queue, up to its capacity."), data: data)
+            : HealthCheckResult.Healthy($"Writing the prediction log {sink.Log.Description}.", data));
+    }
+}

@@ -25,9 +25,13 @@ internal static class ServeCommand
             .Must(mb => Bytes(mb) is >= 1 and <= int.MaxValue, "must be at least one byte (0.000001) and under 2048");
         var uploadTimeout = new Option<double>("--upload-timeout-s") { Description = "How long an upload may take to arrive; slower ones get 408.", DefaultValueFactory = _ => defaults.UploadTimeout.TotalSeconds }
             .Must(s => s is > 0 and <= 3600, "must be more than 0 and at most 3600");
+        var log = new Option<string?>("--log") { Description = "Log every prediction to a SQLite file (FILE.db) or a PostgreSQL database (\"Host=…;Database=…;Username=…\")." };
+        var logDays = new Option<int?>("--log-days") { Description = "Delete logged predictions older than N days (needs --log)." }
+            .Must(n => n is null or >= 1, "must be at least 1");
+        var keepImages = new Option<string?>("--keep-images") { Description = "Keep each uploaded image in this folder, named by its SHA-256; the log row names the file (needs --log)." };
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -37,6 +41,9 @@ internal static class ServeCommand
             QueueCapacity = parse.GetValue(queue),
             MaxUploadBytes = Bytes(parse.GetValue(maxUpload)),
             UploadTimeout = TimeSpan.FromSeconds(parse.GetValue(uploadTimeout)),
+            Log = parse.GetValue(log),
+            LogDays = parse.GetValue(logDays),
+            KeepImages = parse.GetValue(keepImages),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
