@@ -25,6 +25,7 @@ public sealed class Predictor : IDisposable
     readonly int _batchSize;
     readonly DecodeOptions? _decode;
     readonly OutOfDomainScorer? _outOfDomain;
+    bool _hasLogits;
     bool _disposed;
 
     Predictor(ModelBundle bundle, string variant, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options,
@@ -160,7 +161,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// Like <see cref="PredictBatch"/>, and also gives each image's features (<see cref="FeatureCount"/> numbers: the
-    /// body's globally average-pooled activations), which are close for images the model sees as alike.
+    /// body's globally average-pooled activations), which are close for images the model sees as alike, and its logits.
     /// </summary>
     /// <param name="images">The images; results come back in the same order.</param>
     /// <exception cref="ImageDecodeException">An image cannot be read; the message names it.</exception>
@@ -215,7 +216,7 @@ public sealed class Predictor : IDisposable
     {
         int classes = Classes.Count;
         // The out-of-domain score reads the logits, and the features when its method needs them.
-        bool withLogits = _outOfDomain is not null, fetchFeatures = withFeatures || _outOfDomain is { NeedsFeatures: true };
+        bool withLogits = _hasLogits && (withFeatures || _outOfDomain is not null), fetchFeatures = withFeatures || _outOfDomain is { NeedsFeatures: true };
         int features = fetchFeatures ? FeatureCount : 0;
         float[] probabilities = ArrayPool<float>.Shared.Rent(count * classes);
         float[] logits = ArrayPool<float>.Shared.Rent(withLogits ? count * classes : 0);
@@ -253,7 +254,9 @@ public sealed class Predictor : IDisposable
                     prediction = prediction with { OutOfDomainScore = score, OutOfDomain = _outOfDomain.IsOutOfDomain(score) };
                 }
 
-                predictions[i] = new PredictionWithFeatures(prediction, withFeatures ? imageFeatures.ToArray() : []);
+                predictions[i] = withFeatures
+                    ? new PredictionWithFeatures(prediction, imageFeatures.ToArray()) { Logits = logits.AsSpan(i * classes, classes).ToArray() }
+                    : new PredictionWithFeatures(prediction, []);
             }
 
             return predictions;
@@ -287,7 +290,8 @@ public sealed class Predictor : IDisposable
             FeatureCount = features.Dimensions[1];
         }
 
-        if (OutOfDomainCalibration is { } calibration && (!_session.OutputMetadata.ContainsKey(OnnxTensors.Logits)
+        _hasLogits = _session.OutputMetadata.ContainsKey(OnnxTensors.Logits);
+        if (OutOfDomainCalibration is { } calibration && (!_hasLogits
             || (OutOfDomainCalibration.NeedsFeatures(calibration.Method) && calibration.FeatureCount != FeatureCount)))
             throw new InvalidDataException(
                 $"'{Path}': its {OutOfDomainCalibration.EntryName} needs the '{OnnxTensors.Logits}' output and {calibration.FeatureCount} features, which {ModelEntry} does not give.");
