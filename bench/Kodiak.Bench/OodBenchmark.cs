@@ -60,13 +60,15 @@ internal static class OodBenchmark
         var sets = positional[2..].Select(d => (Name: d, Out: Outputs(predictor, ImageFiles.Get(d)))).ToList();
 
         var candidates = new List<(string Name, Func<PredictionWithFeatures, double> Score, double Threshold)>();
-        foreach (var method in Enum.GetValues<OutOfDomainMethod>())
+        var methods = Enum.GetValues<OutOfDomainMethod>().Select(m => (Method: m, Normalise: true))
+            .Concat(Enum.GetValues<OutOfDomainMethod>().Where(OutOfDomainCalibration.NeedsFeatures).Select(m => (Method: m, Normalise: false)));
+        foreach (var (method, normalise) in methods)
         {
             var calibration = OutOfDomainCalibrator.Calibrate(method, [.. train.Select(p => ToArray(p.Features))], trainLabels, predictor.Classes.Count,
-                [.. validOut.Select(p => ToArray(p.Logits))], [.. validOut.Select(p => ToArray(p.Features))], rate);
+                [.. validOut.Select(p => ToArray(p.Logits))], [.. validOut.Select(p => ToArray(p.Features))], rate, normalise);
             var scorer = new OutOfDomainScorer(calibration);
-            candidates.Add((method + (calibration.Shrinkage > 0 ? $" (shrinkage {calibration.Shrinkage:0.###})" : ""),
-                p => scorer.Score(ToArray(p.Logits), ToArray(p.Features)), calibration.Threshold));
+            string how = OutOfDomainCalibration.NeedsFeatures(method) ? $" ({(normalise ? "unit" : "raw")}, shrink {calibration.Shrinkage:0.00})" : "";
+            candidates.Add((method + how, p => scorer.Score(ToArray(p.Logits), ToArray(p.Features)), calibration.Threshold));
         }
 
         // k-NN: cosine distance to the k-th nearest training image; not stored in bundles (it keeps every training feature).
@@ -81,15 +83,15 @@ internal static class OodBenchmark
         candidates.Add(($"kNN (k={Neighbours}, cosine)", Knn, Threshold(validOut.Select(Knn), rate)));
 
         Console.WriteLine();
-        Console.WriteLine($"{"score",-34} {"set",-28} {"images",6} {"AUROC",6} {"flagged",8}");
+        Console.WriteLine($"{"score",-38} {"set",-34} {"images",6} {"AUROC",6} {"flagged",8}");
         foreach (var (name, score, threshold) in candidates)
         {
             double[] inScores = [.. inOut.Select(score)];
-            Console.WriteLine($"{name,-34} {"in: " + positional[1],-28} {inScores.Length,6} {"",6} {Share(inScores, threshold),8:P1}  (held out, 2-fold: {HeldOutFalseAlarms(inScores, rate):P1})");
+            Console.WriteLine($"{name,-38} {"in: " + positional[1],-34} {inScores.Length,6} {"",6} {Share(inScores, threshold),8:P1}  (held out, 2-fold: {HeldOutFalseAlarms(inScores, rate):P1})");
             foreach (var (set, outputs) in sets)
             {
                 double[] outScores = [.. outputs.Select(score)];
-                Console.WriteLine($"{"",-34} {set,-28} {outScores.Length,6} {Auroc(inScores, outScores),6:0.000} {Share(outScores, threshold),8:P1}");
+                Console.WriteLine($"{"",-38} {set,-34} {outScores.Length,6} {Auroc(inScores, outScores),6:0.000} {Share(outScores, threshold),8:P1}");
             }
         }
 

@@ -48,6 +48,12 @@ public sealed record OutOfDomainCalibration
     /// </summary>
     public byte[] Precision { get; init; } = [];
 
+    /// <summary>
+    /// Whether features are scaled to unit length before the distance (the default): a ResNet's pooled activations are
+    /// much weaker on photographs than on clip art, and raw distances then put photographs near the class means.
+    /// </summary>
+    public bool NormaliseFeatures { get; init; }
+
     /// <summary>The Ledoit–Wolf shrinkage weight of the identity in the covariance (0 = the sample covariance).</summary>
     public double Shrinkage { get; init; }
 

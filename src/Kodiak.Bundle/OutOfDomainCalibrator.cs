@@ -20,9 +20,11 @@ public static class OutOfDomainCalibrator
     /// <param name="validLogits">Logits of the validation images.</param>
     /// <param name="validFeatures">Pooled features of the validation images.</param>
     /// <param name="falseAlarmRate">The share of validation images the threshold may flag, in [0, 1).</param>
+    /// <param name="normaliseFeatures">Whether distances are taken between unit-length features (see <see cref="OutOfDomainCalibration.NormaliseFeatures"/>).</param>
     /// <exception cref="ArgumentException">No validation images, too few training images for the features, or lengths that differ.</exception>
     public static OutOfDomainCalibration Calibrate(OutOfDomainMethod method, IReadOnlyList<float[]> trainFeatures, IReadOnlyList<int> trainLabels,
-        int classCount, IReadOnlyList<float[]> validLogits, IReadOnlyList<float[]> validFeatures, double falseAlarmRate = DefaultFalseAlarmRate)
+        int classCount, IReadOnlyList<float[]> validLogits, IReadOnlyList<float[]> validFeatures, double falseAlarmRate = DefaultFalseAlarmRate,
+        bool normaliseFeatures = true)
     {
         ArgumentNullException.ThrowIfNull(trainFeatures);
         ArgumentNullException.ThrowIfNull(trainLabels);
@@ -39,12 +41,14 @@ public static class OutOfDomainCalibrator
             TargetFalseAlarmRate = falseAlarmRate,
             ValidationFalseAlarmRate = 0,
             ValidationImages = validLogits.Count,
+            NormaliseFeatures = normaliseFeatures && OutOfDomainCalibration.NeedsFeatures(method),
         };
         if (OutOfDomainCalibration.NeedsFeatures(method))
         {
             if (validFeatures.Count != validLogits.Count)
                 throw new ArgumentException($"{validFeatures.Count} validation feature rows for {validLogits.Count} images.", nameof(validFeatures));
-            calibration = FitGaussian(calibration, trainFeatures, trainLabels, classCount);
+            calibration = FitGaussian(calibration, normaliseFeatures ? [.. trainFeatures.Select(f => OutOfDomainScorer.Normalised(f))] : trainFeatures,
+                trainLabels, classCount);
         }
 
         if (method == OutOfDomainMethod.MahalanobisEnergy)

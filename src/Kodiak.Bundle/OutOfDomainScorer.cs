@@ -81,11 +81,27 @@ public sealed class OutOfDomainScorer
     {
         if (features.Length != _features || _features == 0)
             throw new ArgumentException($"The out-of-domain score needs {_features} features, not {features.Length}.", nameof(features));
+        if (Calibration.NormaliseFeatures)
+            features = Normalised(features);
         double[] pf = MultiplyPrecision(features);
         double self = Dot(pf, features), best = double.PositiveInfinity;
         for (int c = 0; c < _precisionMeans.Length; c++)
             best = Math.Min(best, self - (2 * Dot(_precisionMeans[c], features)) + _meanNorms[c]);
         return Math.Max(0, best);
+    }
+
+    /// <summary><paramref name="features"/> scaled to unit length (left as they are when all zero).</summary>
+    internal static float[] Normalised(ReadOnlySpan<float> features)
+    {
+        double norm = 0;
+        foreach (float f in features)
+            norm += (double)f * f;
+        norm = Math.Sqrt(norm);
+        var result = features.ToArray();
+        if (norm > 0)
+            for (int i = 0; i < result.Length; i++)
+                result[i] = (float)(result[i] / norm);
+        return result;
     }
 
     double[] MultiplyPrecision(ReadOnlySpan<float> vector)
