@@ -44,7 +44,7 @@ if os.path.isdir(dest) and len(os.listdir(dest)) == want:
 tmp = dest + ".partial"
 shutil.rmtree(tmp, ignore_errors=True); os.makedirs(tmp)
 for path in sources:
-    base = os.path.basename(os.path.dirname(os.path.dirname(path))) if PLASMA in path else os.path.splitext(os.path.basename(path))[0]
+    base = path[len(PLASMA):].split("/")[0] if PLASMA in path else os.path.splitext(os.path.basename(path))[0]
     with Image.open(path) as im:
         im = im.convert("RGB")
     w, h = im.size

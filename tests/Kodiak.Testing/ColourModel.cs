@@ -61,7 +61,7 @@ public static class ColourModel
         var random = new Random(7);
         (float[] Logits, float[] Features, int Label) Sample(int label)
         {
-            double[] means = [.. Enumerable.Range(0, 3).Select(c => c == label ? 0.75 + (0.2 * random.NextDouble()) : 0.05 + (0.25 * random.NextDouble()))];
+            double[] means = [.. Enumerable.Range(0, 3).Select(c => c == label ? 0.6 + (0.4 * random.NextDouble()) : 0.35 * random.NextDouble())];
             return ([.. means.Select(m => (float)(Sharpness * m))], [.. means.SelectMany(m => Enumerable.Repeat((float)m, 16))], label);
         }
 
