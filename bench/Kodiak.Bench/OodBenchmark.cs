@@ -72,10 +72,10 @@ internal static class OodBenchmark
         }
 
         // k-NN: cosine distance to the k-th nearest training image; not stored in bundles (it keeps every training feature).
-        var bank = train.Select(p => Normalised(p.Features)).ToArray();
+        var bank = train.Select(p => OutOfDomainScorer.Normalised(ToArray(p.Features))).ToArray();
         double Knn(PredictionWithFeatures p)
         {
-            var f = Normalised(p.Features);
+            var f = OutOfDomainScorer.Normalised(ToArray(p.Features));
             var distances = bank.Select(b => 1 - Dot(b, f)).Order().ToArray();
             return distances[Math.Min(Neighbours, distances.Length) - 1];
         }
@@ -139,12 +139,6 @@ internal static class OodBenchmark
 
     static float[] ToArray(IReadOnlyList<float> values) => values as float[] ?? [.. values];
 
-    static float[] Normalised(IReadOnlyList<float> values)
-    {
-        double norm = Math.Sqrt(values.Sum(v => (double)v * v));
-        return [.. values.Select(v => (float)(v / Math.Max(norm, 1e-12)))];
-    }
-
     static double Dot(float[] a, float[] b)
     {
         double sum = 0;
@@ -153,11 +147,7 @@ internal static class OodBenchmark
         return sum;
     }
 
-    static double Threshold(IEnumerable<double> scores, double rate)
-    {
-        double[] sorted = [.. scores.Order()];
-        return sorted[sorted.Length - 1 - Math.Min((int)Math.Floor((rate * sorted.Length) + 1e-9), sorted.Length - 1)];
-    }
+    static double Threshold(IEnumerable<double> scores, double rate) => OutOfDomainCalibrator.Threshold([.. scores], rate);
 
     static double Share(double[] scores, double threshold) => scores.Count(s => s > threshold) / (double)scores.Length;
 

@@ -75,11 +75,16 @@ public static class OutOfDomainCalibrator
     }
 
     /// <summary>
-    /// The smallest score that leaves at most <paramref name="falseAlarmRate"/> of <paramref name="scores"/> above it
-    /// (images are flagged when their score is above the threshold).
+    /// The smallest of <paramref name="scores"/> that leaves at most <paramref name="falseAlarmRate"/> of them above it
+    /// (images are flagged when their score is above the threshold): how every calibration picks its threshold.
     /// </summary>
-    internal static double Threshold(IReadOnlyList<double> scores, double falseAlarmRate)
+    /// <param name="scores">In-domain scores, at least one, in any order.</param>
+    /// <param name="falseAlarmRate">The share that may lie above the threshold.</param>
+    public static double Threshold(IReadOnlyList<double> scores, double falseAlarmRate)
     {
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Count == 0)
+            throw new ArgumentException("A threshold needs at least one score.", nameof(scores));
         double[] sorted = [.. scores.Order()];
         int allowed = (int)Math.Floor((falseAlarmRate * sorted.Length) + 1e-9);
         return sorted[sorted.Length - 1 - Math.Min(allowed, sorted.Length - 1)];
@@ -132,10 +137,18 @@ public static class OutOfDomainCalibrator
         for (int k = 0; k < covariance.Length; k++)
             covariance[k] /= n;
         double shrinkage = LedoitWolf(covariance, residuals, d, out double scale);
+        if (scale <= 0)
+        {
+            // No spread at all (e.g. one image per class): any distance from a mean is strange, on the features' own scale.
+            double meanSquare = features.Average(f => f.Average(v => (double)v * v));
+            scale = meanSquare > 0 ? meanSquare : 1;
+        }
+
         for (int k = 0; k < covariance.Length; k++)
             covariance[k] *= 1 - shrinkage;
+        // A millionth of the mean variance on the diagonal keeps the factorisation safe from rounding when shrinkage is tiny.
         for (int a = 0; a < d; a++)
-            covariance[(a * d) + a] += shrinkage * scale;
+            covariance[(a * d) + a] += (shrinkage + 1e-6) * scale;
         double[] precision = InvertSymmetric(covariance, d);
         // Classes without training images have no mean; a distance to them would mean nothing, so their mean is left out.
         float[] presentMeans = [.. Enumerable.Range(0, classCount).Where(c => counts[c] > 0)

@@ -91,7 +91,8 @@ public sealed class OutOfDomainScorer
     }
 
     /// <summary><paramref name="features"/> scaled to unit length (left as they are when all zero).</summary>
-    internal static float[] Normalised(ReadOnlySpan<float> features)
+    /// <param name="features">An image's features.</param>
+    public static float[] Normalised(ReadOnlySpan<float> features)
     {
         double norm = 0;
         foreach (float f in features)

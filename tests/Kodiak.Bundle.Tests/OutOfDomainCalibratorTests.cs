@@ -38,14 +38,29 @@ public sealed class OutOfDomainCalibratorTests
         var fresh = Enumerable.Range(0, 2000).Select(i => Gaussian(random, i % 2 * 4.0, d)).ToList();
 
         var calibration = OutOfDomainCalibrator.Calibrate(OutOfDomainMethod.Mahalanobis, [.. train.Select(t => t.Features)], [.. train.Select(t => t.Label)], 2,
-            [.. valid.Select(_ => new float[2])], valid);
+            [.. valid.Select(_ => new float[2])], valid, normaliseFeatures: false);
         var scorer = new OutOfDomainScorer(calibration);
 
         double flagged = fresh.Count(f => scorer.IsOutOfDomain(scorer.Score([0, 0], f))) / (double)fresh.Count;
         Assert.InRange(flagged, 0.03, 0.08);
         Assert.InRange(calibration.Shrinkage, 0, 0.5);
+        Assert.False(calibration.NormaliseFeatures);
         Assert.True(scorer.IsOutOfDomain(scorer.Score([0, 0], Gaussian(random, 20, d))), "a point far from both classes is flagged");
         Assert.False(scorer.IsOutOfDomain(scorer.Score([0, 0], Enumerable.Repeat(4f, d).ToArray())), "a class mean is not");
+    }
+
+    [Fact]
+    public void Training_features_without_any_spread_still_calibrate_and_flag_what_differs()
+    {
+        // One training image per class, as a tiny data set can have: the covariance is zero.
+        float[][] train = [[1, 0, 0, 0], [0, 1, 0, 0]];
+        float[][] valid = [[0.9f, 0.1f, 0, 0], [0.1f, 0.9f, 0, 0]];
+
+        var calibration = OutOfDomainCalibrator.Calibrate(OutOfDomainMethod.Mahalanobis, train, [0, 1], 2, [[0, 0], [0, 0]], valid);
+        var scorer = new OutOfDomainScorer(calibration);
+
+        Assert.False(scorer.IsOutOfDomain(scorer.Score([0, 0], train[0])));
+        Assert.True(scorer.IsOutOfDomain(scorer.Score([0, 0], [0, 0, 1, 0])));
     }
 
     [Fact]
