@@ -24,9 +24,12 @@ public sealed class Predictor : IDisposable
     readonly IReadOnlyList<IItemTransform> _transforms;
     readonly int _batchSize;
     readonly DecodeOptions? _decode;
+    readonly OutOfDomainScorer? _outOfDomain;
+    bool _hasLogits;
     bool _disposed;
 
-    Predictor(ModelBundle bundle, string variant, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options)
+    Predictor(ModelBundle bundle, string variant, InferenceSession session, IReadOnlyList<IItemTransform> transforms, PredictorOptions options,
+        OutOfDomainCalibration? outOfDomain)
     {
         Path = bundle.Path;
         Manifest = bundle.Manifest;
@@ -35,6 +38,8 @@ public sealed class Predictor : IDisposable
         _transforms = transforms;
         _batchSize = options.BatchSize;
         _decode = options.Decode;
+        OutOfDomainCalibration = outOfDomain;
+        _outOfDomain = outOfDomain is not null && options.ScoreOutOfDomain ? new OutOfDomainScorer(outOfDomain) : null;
     }
 
     /// <summary>The bundle this predictor was loaded from.</summary>
@@ -45,6 +50,12 @@ public sealed class Predictor : IDisposable
 
     /// <summary>The model variant predicting, one of <see cref="BundleManifest.Variants"/> (<see cref="ModelBundle.DefaultVariant"/> unless asked otherwise).</summary>
     public string Variant { get; }
+
+    /// <summary>
+    /// The bundle's out-of-domain score and threshold (see <see cref="Prediction.OutOfDomainScore"/>), or null for a bundle
+    /// exported without one: its predictions then carry no score.
+    /// </summary>
+    public OutOfDomainCalibration? OutOfDomainCalibration { get; }
 
     /// <summary>The classes, in the order of <see cref="Prediction.Probabilities"/>.</summary>
     public IReadOnlyList<string> Classes => Manifest.Classes;
@@ -103,7 +114,10 @@ public sealed class Predictor : IDisposable
             throw new InvalidDataException($"'{bundle.Path}': ONNX Runtime cannot load {bundle.Manifest.Variants[variant]}: {e.Message}", e);
         }
 
-        var predictor = new Predictor(bundle, variant, session, transforms, options);
+        var outOfDomain = bundle.Manifest.Entries.Contains(OutOfDomainCalibration.EntryName, StringComparer.Ordinal)
+            ? ReadCalibration(bundle)
+            : null;
+        var predictor = new Predictor(bundle, variant, session, transforms, options, outOfDomain);
         try
         {
             predictor.CheckGraph();
@@ -114,6 +128,18 @@ public sealed class Predictor : IDisposable
         {
             predictor.Dispose();
             throw;
+        }
+    }
+
+    static OutOfDomainCalibration ReadCalibration(ModelBundle bundle)
+    {
+        try
+        {
+            return OutOfDomainCalibration.FromJson(bundle.ReadEntry(OutOfDomainCalibration.EntryName));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"'{bundle.Path}': {e.Message}", e);
         }
     }
 
@@ -135,7 +161,7 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// Like <see cref="PredictBatch"/>, and also gives each image's features (<see cref="FeatureCount"/> numbers: the
-    /// body's globally average-pooled activations), which are close for images the model sees as alike.
+    /// body's globally average-pooled activations), which are close for images the model sees as alike, and its logits.
     /// </summary>
     /// <param name="images">The images; results come back in the same order.</param>
     /// <exception cref="ImageDecodeException">An image cannot be read; the message names it.</exception>
@@ -188,39 +214,65 @@ public sealed class Predictor : IDisposable
     /// <summary>Runs the model on the first <paramref name="count"/> images in <paramref name="pixels"/>, without copying them.</summary>
     PredictionWithFeatures[] Run(float[] pixels, int count, bool withFeatures)
     {
-        int classes = Classes.Count, features = withFeatures ? FeatureCount : 0;
+        int classes = Classes.Count;
+        // The out-of-domain score reads the logits, and the features when its method needs them.
+        bool withLogits = _hasLogits && (withFeatures || _outOfDomain is not null), fetchFeatures = withFeatures || _outOfDomain is { NeedsFeatures: true };
+        int features = fetchFeatures ? FeatureCount : 0;
         float[] probabilities = ArrayPool<float>.Shared.Rent(count * classes);
+        float[] logits = ArrayPool<float>.Shared.Rent(withLogits ? count * classes : 0);
         float[] activations = ArrayPool<float>.Shared.Rent(count * features);
+        var outputs = new List<OrtValue>(3);
         try
         {
-            using (var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * ImageLength), [count, 3, Height, Width]))
-            using (var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, count * classes), [count, classes]))
-            using (var featureOutput = withFeatures
-                ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, activations.AsMemory(0, count * features), [count, features])
-                : null)
+            var names = new List<string>(3) { OnnxTensors.Probabilities };
+            outputs.Add(Tensor(probabilities, count, classes));
+            if (withLogits)
             {
-                if (featureOutput is null)
-                    _session.Run(_runOptions, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities], [output]);
-                else
-                    _session.Run(_runOptions, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities, OnnxTensors.Features], [output, featureOutput]);
+                names.Add(OnnxTensors.Logits);
+                outputs.Add(Tensor(logits, count, classes));
             }
+
+            if (fetchFeatures)
+            {
+                names.Add(OnnxTensors.Features);
+                outputs.Add(Tensor(activations, count, features));
+            }
+
+            using (var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, count * ImageLength), [count, 3, Height, Width]))
+                _session.Run(_runOptions, [OnnxTensors.Input], [input], names, outputs);
 
             var predictions = new PredictionWithFeatures[count];
             for (int i = 0; i < count; i++)
             {
                 float[] row = probabilities.AsSpan(i * classes, classes).ToArray();
                 int best = Array.IndexOf(row, row.Max());
-                predictions[i] = new PredictionWithFeatures(new Prediction(Classes[best], best, row), activations.AsSpan(i * features, features).ToArray());
+                var prediction = new Prediction(Classes[best], best, row);
+                var imageFeatures = activations.AsSpan(i * features, features);
+                if (_outOfDomain is not null)
+                {
+                    double score = _outOfDomain.Score(logits.AsSpan(i * classes, classes), imageFeatures);
+                    prediction = prediction with { OutOfDomainScore = score, OutOfDomain = _outOfDomain.IsOutOfDomain(score) };
+                }
+
+                predictions[i] = withFeatures
+                    ? new PredictionWithFeatures(prediction, imageFeatures.ToArray()) { Logits = logits.AsSpan(i * classes, classes).ToArray() }
+                    : new PredictionWithFeatures(prediction, []);
             }
 
             return predictions;
         }
         finally
         {
+            foreach (var output in outputs)
+                output.Dispose();
             ArrayPool<float>.Shared.Return(probabilities);
+            ArrayPool<float>.Shared.Return(logits);
             ArrayPool<float>.Shared.Return(activations);
         }
     }
+
+    static OrtValue Tensor(float[] buffer, int rows, int columns) =>
+        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, rows * columns), [rows, columns]);
 
     void CheckGraph()
     {
@@ -237,6 +289,12 @@ public sealed class Predictor : IDisposable
                 throw new InvalidDataException($"'{Path}': {ModelEntry} has a '{OnnxTensors.Features}' output that is not [N, features].");
             FeatureCount = features.Dimensions[1];
         }
+
+        _hasLogits = _session.OutputMetadata.ContainsKey(OnnxTensors.Logits);
+        if (OutOfDomainCalibration is { } calibration && (!_hasLogits
+            || (OutOfDomainCalibration.NeedsFeatures(calibration.Method) && calibration.FeatureCount != FeatureCount)))
+            throw new InvalidDataException(
+                $"'{Path}': its {OutOfDomainCalibration.EntryName} needs the '{OnnxTensors.Logits}' output and {calibration.FeatureCount} features, which {ModelEntry} does not give.");
     }
 
     /// <summary>Releases the ONNX Runtime session.</summary>

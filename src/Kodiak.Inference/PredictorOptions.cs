@@ -38,4 +38,10 @@ public sealed class PredictorOptions
 
     /// <summary>Limits applied when decoding images (a pixel limit against decompression bombs); <see cref="DecodeOptions.Default"/> when null.</summary>
     public DecodeOptions? Decode { get; init; }
+
+    /// <summary>
+    /// Whether predictions carry the bundle's out-of-domain score and flag (true); false leaves them null even when the
+    /// bundle has a calibration, saving its small cost.
+    /// </summary>
+    public bool ScoreOutOfDomain { get; init; } = true;
 }

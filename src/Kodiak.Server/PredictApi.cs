@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
@@ -109,7 +110,8 @@ internal static class PredictApi
         {
             var prediction = await pipeline.PredictAsync(admission, request, upload.Image);
             return TypedResults.Ok(new PredictResponse(prediction.Label, prediction.Index, PredictionPipeline.Probabilities(model, prediction),
-                new ModelName(model.Name, model.Version), requestId, Stopwatch.GetElapsedTime(admission.Started).TotalMilliseconds));
+                new ModelName(model.Name, model.Version), requestId, Stopwatch.GetElapsedTime(admission.Started).TotalMilliseconds,
+                prediction.OutOfDomainScore, prediction.OutOfDomain));
         }
         catch (ImageDecodeException e)
         {
@@ -226,7 +228,8 @@ internal static class PredictApi
             new InputSize(manifest.Input.Width, manifest.Input.Height),
             new TrainingResults(manifest.Training.Epochs, manifest.Training.Metrics, manifest.Training.Items, manifest.Training.Seconds, manifest.Training.KodiakVersion),
             new ServerLimits(options.MaxUploadBytes, options.UploadTimeout.TotalSeconds, options.MaxImagePixels, options.MaxBatchSize,
-                options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity)));
+                options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity),
+            OutOfDomainSummary.Of(model.Predictor.OutOfDomainCalibration)));
     }
 }
 
@@ -237,14 +240,32 @@ internal static class PredictApi
 /// <param name="Model">Which model answered.</param>
 /// <param name="RequestId">The request's id, as in the <c>X-Request-Id</c> header and the prediction log.</param>
 /// <param name="ElapsedMs">Time from the request's admission to its answer, queueing included.</param>
-internal sealed record PredictResponse(string Label, int Index, IReadOnlyDictionary<string, float> Probabilities, ModelName Model, string RequestId, double ElapsedMs);
+/// <param name="OutOfDomainScore">How unlike the training images the image is (higher = stranger); null for a model without out-of-domain calibration.</param>
+/// <param name="OutOfDomain">Whether the image looks like none of the classes (so the label should not be trusted); null without calibration.</param>
+internal sealed record PredictResponse(string Label, int Index, IReadOnlyDictionary<string, float> Probabilities, ModelName Model, string RequestId, double ElapsedMs,
+    double? OutOfDomainScore, bool? OutOfDomain);
 
 /// <summary>A model's name and version.</summary>
 internal sealed record ModelName(string Name, string Version);
 
 /// <summary>The answer to <c>GET /api/model</c>.</summary>
 internal sealed record ModelResponse(string Name, string Version, string Architecture, IReadOnlyList<string> Classes, InputSize Input,
-    TrainingResults Training, ServerLimits Limits);
+    TrainingResults Training, ServerLimits Limits, OutOfDomainSummary OutOfDomain);
+
+/// <summary>The model's out-of-domain calibration, or a note that it has none (bundles exported before Kodiak had one).</summary>
+/// <param name="Calibrated">Whether predictions carry an out-of-domain score and flag.</param>
+/// <param name="Method">The score, e.g. <c>Mahalanobis</c>; null without calibration.</param>
+/// <param name="Threshold">Scores above it are flagged; null without calibration.</param>
+/// <param name="TargetFalseAlarmRate">The share of in-domain (validation) images the threshold was chosen to flag; null without calibration.</param>
+/// <param name="Note">In words.</param>
+internal sealed record OutOfDomainSummary(bool Calibrated, string? Method, double? Threshold, double? TargetFalseAlarmRate, string Note)
+{
+    public static OutOfDomainSummary Of(OutOfDomainCalibration? calibration) => calibration is null
+        ? new(false, null, null, null, "no out-of-domain calibration: this model was exported before Kodiak had one, so no image is flagged as unlike its classes; export it again to get one")
+        : new(true, calibration.Method.ToString(), calibration.Threshold, calibration.TargetFalseAlarmRate,
+            string.Create(CultureInfo.InvariantCulture,
+                $"images scoring above {calibration.Threshold:0.###} are flagged as looking like none of the classes ({calibration.ValidationFalseAlarmRate:P1} of the validation images are)"));
+}
 
 /// <summary>The image size the model sees.</summary>
 internal sealed record InputSize(int Width, int Height);

@@ -102,7 +102,8 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         if (sha is null)
             return;
         sinks.Write(new PredictionRecord(request.RequestId, admission.Time, model.Name, model.Sha256, routed.Role, prediction.Label,
-            Probabilities(model, prediction), result.Features.Count > 0 ? result.Features : null, latency, request.SourceId, sha)
+            Probabilities(model, prediction), result.Features.Count > 0 ? result.Features : null, latency, request.SourceId, sha,
+            prediction.OutOfDomainScore, prediction.OutOfDomain)
         {
             Image = sinks.WantsImages ? image : default,
         });

@@ -22,6 +22,10 @@ public sealed class FormatOneTests
 
         Assert.Equal(label, prediction.Label);
         Assert.Equal([red, green, blue], prediction.Probabilities, (a, b) => Math.Abs(a - b) < 1e-6f);
+        // Made before out-of-domain calibration: no score, no flag, and the predictor says it has none.
+        Assert.Null(predictor.OutOfDomainCalibration);
+        Assert.Null(prediction.OutOfDomainScore);
+        Assert.Null(prediction.OutOfDomain);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Testing;
@@ -51,6 +52,39 @@ public sealed class PredictionPipelineTests : IDisposable
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(_red)), record.ImageSha256);
         Assert.Null(record.Features);
         Assert.True(record.Latency > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task The_records_carry_the_out_of_domain_score_and_flag_the_answer_gave()
+    {
+        string calibrated = ColourModel.Write(Path.Combine(_temp.Path, "calibrated.kodiak"), outOfDomain: true);
+        var sink = new RecordingSink();
+        await using var serving = await ServingApp.StartAsync(calibrated, s => s.AddSingleton<IPredictionSink>(sink));
+        byte[] photo = ImageEncoder.Encode(TestImages.Photo(64, 64), ImageFormat.Png);
+
+        var answers = new List<JsonElement>();
+        foreach (byte[] image in new[] { _red, photo })
+        {
+            using var response = await serving.Client.SendAsync(Post(Raw(image)));
+            answers.Add(await Json(response));
+        }
+
+        var records = new[] { await sink.Next(), await sink.Next() }.OrderBy(r => r.OutOfDomainScore).ToArray();
+        Assert.Equal([false, true], records.Select(r => r.OutOfDomain));
+        Assert.Equal(answers.Select(a => a.GetProperty("outOfDomainScore").GetDouble()).Order(), records.Select(r => r.OutOfDomainScore!.Value));
+    }
+
+    [Fact]
+    public async Task A_model_without_calibration_records_no_out_of_domain_score()
+    {
+        var sink = new RecordingSink();
+        await using var serving = await ServingApp.StartAsync(_bundle, s => s.AddSingleton<IPredictionSink>(sink));
+
+        using var response = await serving.Client.SendAsync(Post(Raw(_red)));
+        var record = await sink.Next();
+
+        Assert.Null(record.OutOfDomainScore);
+        Assert.Null(record.OutOfDomain);
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Kodiak.Testing;
 /// <summary>
 /// A hand-made bundle whose "network" scores red, green and blue by the image's mean of each channel:
 /// logits = Sharpness · mean(channel), probabilities = softmax(logits); its features are the image average-pooled
-/// to 4 × 4, channel by channel (48 numbers), so identical images have identical features.
+/// to 4 × 4, channel by channel (48 numbers), so identical images have identical features. With
+/// <c>outOfDomain: true</c> it carries an out-of-domain calibration (see <see cref="Calibration"/>) fitted on solid colours.
 /// </summary>
 public static class ColourModel
 {
@@ -29,7 +30,7 @@ public static class ColourModel
     /// the size its item transform gives (the model's <paramref name="size"/> unless a damaged bundle is wanted).
     /// </summary>
     public static string Write(string path, int size = 16, int outputs = 3, bool features = true, IReadOnlyList<string>? validItems = null,
-        int? resizeTo = null, string dataFolder = "colours")
+        int? resizeTo = null, string dataFolder = "colours", bool outOfDomain = false)
     {
         var manifest = new BundleManifest
         {
@@ -43,8 +44,31 @@ public static class ColourModel
                 ValidItems = validItems,
             },
         };
-        ModelBundle.Write(path, manifest, Graph(size, outputs, features));
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>();
+        if (outOfDomain)
+            entries[OutOfDomainCalibration.EntryName] = Calibration().ToJson();
+        ModelBundle.Write(path, manifest, Graph(size, outputs, features), entries);
         return path;
+    }
+
+    /// <summary>
+    /// A Mahalanobis calibration (5% false alarms) fitted on what the model gives for solid, mostly-one-channel colours
+    /// (fixed seed): solid colours of one dominant channel are in domain; an image that is not one colour (its 4 × 4
+    /// features differ within a channel) is far out of it.
+    /// </summary>
+    public static OutOfDomainCalibration Calibration()
+    {
+        var random = new Random(7);
+        (float[] Logits, float[] Features, int Label) Sample(int label)
+        {
+            double[] means = [.. Enumerable.Range(0, 3).Select(c => c == label ? 0.6 + (0.4 * random.NextDouble()) : 0.35 * random.NextDouble())];
+            return ([.. means.Select(m => (float)(Sharpness * m))], [.. means.SelectMany(m => Enumerable.Repeat((float)m, 16))], label);
+        }
+
+        var train = Enumerable.Range(0, 90).Select(i => Sample(i % 3)).ToList();
+        var valid = Enumerable.Range(0, 60).Select(i => Sample(i % 3)).ToList();
+        return OutOfDomainCalibrator.Calibrate(OutOfDomainMethod.Mahalanobis, [.. train.Select(t => t.Features)], [.. train.Select(t => t.Label)], 3,
+            [.. valid.Select(v => v.Logits)], [.. valid.Select(v => v.Features)]);
     }
 
     static byte[] Graph(int size, int outputs, bool features)
@@ -52,6 +76,7 @@ public static class ColourModel
         var graph = new GraphProto { Name = "colours" };
         graph.Input.Add(Value(OnnxTensors.Input, -1, 3, size, size));
         graph.Output.Add(Value(OnnxTensors.Probabilities, -1, outputs));
+        graph.Output.Add(Value(OnnxTensors.Logits, -1, Classes.Length));
         var sharpness = new TensorProto { Name = "sharpness", DataType = (int)TensorProto.Types.DataType.Float };
         sharpness.FloatData.Add(Sharpness);
         graph.Initializer.Add(sharpness);

@@ -16,7 +16,7 @@ internal static class PredictCommand
     {
         var model = new Argument<string>("MODEL") { Description = "The exported model, e.g. out/model.kodiak." };
         var images = new Argument<string[]>("IMAGES") { Description = "Image files, or folders searched recursively.", Arity = ArgumentArity.OneOrMore };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array of {\"file\",\"label\",\"index\",\"probabilities\":{class: p}}." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array of {\"file\",\"label\",\"index\",\"probabilities\":{class: p},\"outOfDomainScore\",\"outOfDomain\"} (the last two null for a model without out-of-domain calibration)." };
         var top = new Option<int?>("--top") { Description = "Show the K most probable classes (text: 1; JSON: all, in class order)." };
         var threads = new Option<int?>("--threads") { Description = "Threads ONNX Runtime uses per image (default: all cores)." };
         var command = new Command("predict", "Predict the class of images with an exported model; exits 1 if any image can't be read.")
@@ -41,6 +41,8 @@ internal static class PredictCommand
     static int Predict(Terminal terminal, string modelPath, string[] inputs, bool json, int? top, int? threads)
     {
         using var predictor = Predictor.Load(modelPath, new PredictorOptions { IntraOpThreads = threads });
+        if (predictor.OutOfDomainCalibration is null)
+            terminal.RawError.WriteLine($"note: {modelPath} has no out-of-domain calibration (exported before Kodiak had one), so no image is flagged as unlike its classes; export it again to get one.");
         var results = new List<object>();
         int failures = 0;
         foreach (string file in Files(terminal, inputs, ref failures))
@@ -65,9 +67,14 @@ internal static class PredictCommand
                 {
                     file, label = prediction.Label, index = prediction.Index,
                     probabilities = shown.ToDictionary(i => predictor.Classes[i], i => prediction.Probabilities[i]),
+                    outOfDomainScore = prediction.OutOfDomainScore, outOfDomain = prediction.OutOfDomain,
                 });
             else
-                terminal.Raw.WriteLine(string.Join("  ", shown.SelectMany(i => new[] { predictor.Classes[i], prediction.Probabilities[i].ToString("0.0000", CultureInfo.InvariantCulture) }).Prepend(file)));
+                terminal.Raw.WriteLine(string.Join("  ", shown.SelectMany(i => new[] { predictor.Classes[i], prediction.Probabilities[i].ToString("0.0000", CultureInfo.InvariantCulture) })
+                    .Prepend(file)
+                    .Concat(prediction.OutOfDomain == true
+                        ? [$"OUT OF DOMAIN: looks like none of the classes (score {prediction.OutOfDomainScore!.Value.ToString("0.###", CultureInfo.InvariantCulture)})"]
+                        : [])));
         }
 
         if (json)

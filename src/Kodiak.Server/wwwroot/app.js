@@ -1,6 +1,7 @@
 "use strict";
 
 let maxUploadBytes = Infinity;
+let classNames = [];
 
 async function loadModel() {
   try {
@@ -9,10 +10,12 @@ async function loadModel() {
     const model = await response.json();
     document.title = `Kodiak: ${model.name}`;
     $("title").textContent = `${model.name} classifier`;
+    classNames = model.classes;
     $("classes").textContent = `Classes: ${model.classes.join(", ")}`;
     const errorRate = model.training.metrics.error_rate;
     $("model-info").textContent = `${model.architecture}, ${model.input.width}×${model.input.height} px, version ${model.version}` +
-      (errorRate === undefined ? "" : `, validation error rate ${errorRate.toFixed(4)}`);
+      (errorRate === undefined ? "" : `, validation error rate ${errorRate.toFixed(4)}`) +
+      (model.outOfDomain && model.outOfDomain.calibrated ? "" : ", no out-of-domain check");
     maxUploadBytes = model.limits.maxUploadBytes;
   } catch (e) {
     showError(`The model could not be loaded: ${e.message}`);
@@ -49,7 +52,13 @@ async function classify(file) {
 
 function show(result) {
   const probability = result.probabilities[result.label];
-  $("prediction").textContent = `Prediction: ${result.label}; Probability: ${probability.toFixed(4)}`;
+  // A strange image gets no confident label: the model would still name a class, but it means little.
+  const strange = result.outOfDomain === true;
+  $("result").classList.toggle("out-of-domain", strange);
+  $("prediction").textContent = strange
+    ? `This image does not look like any of the classes this model knows (${classNames.join(", ")}), so it gets no label. ` +
+      `The nearest class would be ${result.label}, but do not trust that.`
+    : `Prediction: ${result.label}; Probability: ${probability.toFixed(4)}`;
   const sorted = Object.entries(result.probabilities).sort((a, b) => b[1] - a[1]);
   $("bars").replaceChildren(...sorted.map(([label, p]) => {
     const item = document.createElement("li");

@@ -117,6 +117,13 @@ public sealed class DataLoader : IEnumerable<Batch>
     public DataLoader WithAugmentation() =>
         new(Items, Vocab, isTraining: false, BatchSize, _itemTransforms, _batchTransforms, _seed, _workers, _dataPath, augmented: true);
 
+    /// <summary>
+    /// Other items, loaded as this split loads its own, in order and every one of them: on the validation split, the
+    /// training images as the exported model sees them (what the out-of-domain calibration fits on).
+    /// </summary>
+    internal DataLoader WithItems(IReadOnlyList<LabelledItem> items) =>
+        new(items, Vocab, isTraining: false, BatchSize, _itemTransforms, _batchTransforms, _seed, _workers, _dataPath, augmented: _augmented);
+
     /// <summary>Item order of an epoch: shuffled by the seed when training, as listed otherwise.</summary>
     int[] Order(int epoch)
     {

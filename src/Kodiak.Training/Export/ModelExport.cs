@@ -6,6 +6,7 @@ using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
 using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
+using TorchSharp;
 
 namespace Kodiak.Training.Export;
 
@@ -18,13 +19,21 @@ public static class ModelExport
     /// it, in <c><paramref name="path"/><see cref="ModelBundle.TrainingWeightsSuffix"/></c>, its TorchSharp weights (see
     /// <see cref="ClassifierModel.Load"/>), which serving does not need.
     /// </summary>
+    /// <remarks>
+    /// The bundle also gets an out-of-domain score (<see cref="OutOfDomainCalibration.EntryName"/>): fitted on the
+    /// training images' features (unaugmented, as served), its threshold chosen to flag
+    /// <paramref name="outOfDomainFalseAlarmRate"/> of the validation images; none without validation images.
+    /// </remarks>
     /// <param name="learner">The trained learner; its model is left in eval mode.</param>
     /// <param name="path">The bundle, e.g. <c>model.kodiak</c>.</param>
+    /// <param name="outOfDomainFalseAlarmRate">
+    /// The share of in-domain images the out-of-domain threshold may flag (5%); null exports no out-of-domain score.
+    /// </param>
     /// <exception cref="InvalidOperationException">
     /// The data has no item transform giving a fixed size.
     /// </exception>
     /// <exception cref="NotSupportedException">An item transform of a kind not registered with <see cref="TransformRecipe.Register{T}"/>.</exception>
-    public static void Export(this Learner learner, string path)
+    public static void Export(this Learner learner, string path, double? outOfDomainFalseAlarmRate = OutOfDomainCalibrator.DefaultFalseAlarmRate)
     {
         ArgumentNullException.ThrowIfNull(learner);
         var dls = learner.Dls;
@@ -57,7 +66,45 @@ public static class ModelExport
         };
         learner.Model.eval();
         byte[] onnx = OnnxExport.Export(learner.Model, dls.Vocab, width, height);
-        ModelBundle.Write(path, manifest, onnx, writeTrainingWeights: stream => learner.Model.save(stream));
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>();
+        if (outOfDomainFalseAlarmRate is double rate && dls.Valid.Items.Count > 0 && dls.Train.Items.Count > 1)
+            entries[OutOfDomainCalibration.EntryName] = CalibrateOutOfDomain(learner.Model, dls, rate).ToJson();
+        ModelBundle.Write(path, manifest, onnx, entries, writeTrainingWeights: stream => learner.Model.save(stream));
+    }
+
+    /// <summary>The default out-of-domain score, fitted on the training images and thresholded on the validation images.</summary>
+    static OutOfDomainCalibration CalibrateOutOfDomain(ClassifierModel model, DataLoaders dls, double falseAlarmRate)
+    {
+        // The training images as served: the validation transforms, no augmentation.
+        var (_, trainFeatures, trainLabels) = Outputs(model, dls.Valid.WithItems(dls.Train.Items));
+        var (validLogits, validFeatures, _) = Outputs(model, dls.Valid);
+        return OutOfDomainCalibrator.Calibrate(OutOfDomainCalibrator.DefaultMethod, trainFeatures, trainLabels, dls.Vocab.Count,
+            validLogits, validFeatures, falseAlarmRate);
+    }
+
+    static (List<float[]> Logits, List<float[]> Features, List<int> Labels) Outputs(ClassifierModel model, DataLoader loader)
+    {
+        var (logits, features, labels) = (new List<float[]>(), new List<float[]>(), new List<int>());
+        using var noGrad = torch.no_grad();
+        foreach (var batch in loader)
+        {
+            using (batch)
+            using (torch.NewDisposeScope())
+            {
+                var (l, f) = model.ForwardWithFeatures(batch.Images);
+                int n = (int)l.shape[0], classes = (int)l.shape[1], count = (int)f.shape[1];
+                float[] logitValues = l.contiguous().data<float>().ToArray(), featureValues = f.contiguous().data<float>().ToArray();
+                for (int i = 0; i < n; i++)
+                {
+                    logits.Add(logitValues[(i * classes)..((i + 1) * classes)]);
+                    features.Add(featureValues[(i * count)..((i + 1) * count)]);
+                }
+
+                labels.AddRange(batch.Labels.data<long>().ToArray().Select(label => (int)label));
+            }
+        }
+
+        return (logits, features, labels);
     }
 
     static string KodiakVersion =>

@@ -80,6 +80,19 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Logits [N, classes] and the body's globally average-pooled features [N, 512], the exported model's
+    /// <c>logits</c> and <c>features</c> outputs.
+    /// </summary>
+    internal (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor rgb01)
+    {
+        using var scope = NewDisposeScope();
+        var activations = body.forward(input.forward(rgb01));
+        var logits = head.forward(activations);
+        var features = activations.mean([2, 3]);
+        return (logits.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
     /// fastai's ResNet split: stem, layer1 and layer2 / layer3 and layer4 / the head, so that a
     /// learning-rate range can be spread across them and freezing can stop at a group.
     /// </summary>

@@ -150,6 +150,41 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
     }
 
     [Fact]
+    public void The_bundles_out_of_domain_threshold_flags_the_asked_share_of_validation_images_as_served_and_noise()
+    {
+        var validation = fixture.Learner.Dls.Valid.Items.Select(item => (ImageSource)item.Path).ToList();
+        using var predictor = Predictor.Load(fixture.BundlePath);
+        var calibration = predictor.OutOfDomainCalibration!;
+
+        var predictions = predictor.PredictBatch(validation);
+        var noise = new RgbImage(200, 150);
+        new Random(5).NextBytes(noise.Pixels);
+        var far = predictor.Predict(ImageEncoder.Encode(noise, ImageFormat.Png));
+
+        Assert.Equal(OutOfDomainMethod.Mahalanobis, calibration.Method);
+        Assert.True(calibration.NormaliseFeatures);
+        Assert.Equal(512, calibration.FeatureCount);
+        Assert.Equal(validation.Count, calibration.ValidationImages);
+        Assert.InRange(calibration.ValidationFalseAlarmRate, 0, 0.05);
+        // Fitted on TorchSharp's features, scored on ONNX Runtime's: at most one image may fall on the other side.
+        int flagged = predictions.Count(p => p.OutOfDomain == true);
+        output.WriteLine($"validation images flagged as served: {flagged} of {validation.Count}; at export {calibration.ValidationFalseAlarmRate:P1}; noise score {far.OutOfDomainScore:0.0} vs threshold {calibration.Threshold:0.0}");
+        Assert.InRange(flagged, Math.Max(0, (int)Math.Round(calibration.ValidationFalseAlarmRate * validation.Count) - 1), (int)Math.Round(calibration.ValidationFalseAlarmRate * validation.Count) + 1);
+        Assert.True(far.OutOfDomain);
+    }
+
+    [Fact]
+    public void Export_without_a_false_alarm_rate_writes_no_out_of_domain_calibration()
+    {
+        using var temp = new TempFolder();
+        string path = Path.Combine(temp.Path, "plain.kodiak");
+
+        fixture.Learner.Export(path, outOfDomainFalseAlarmRate: null);
+
+        Assert.DoesNotContain(OutOfDomainCalibration.EntryName, ModelBundle.Open(path).Manifest.Entries);
+    }
+
+    [Fact]
     public void The_predictor_prepares_an_image_exactly_as_the_validation_loader_does()
     {
         var valid = fixture.Learner.Dls.Valid;
