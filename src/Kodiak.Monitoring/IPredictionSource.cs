@@ -1,0 +1,14 @@
+namespace Kodiak.Monitoring;
+
+/// <summary>Where monitoring reads logged predictions from: the prediction log, or rows held in memory.</summary>
+public interface IPredictionSource
+{
+    /// <summary>What is read, for messages ("bears.db").</summary>
+    string Name { get; }
+
+    /// <summary>The rows whose <see cref="LoggedPrediction.Time"/> is in [<paramref name="from"/>, <paramref name="to"/>), in any order.</summary>
+    /// <param name="from">The first instant included.</param>
+    /// <param name="to">The first instant left out.</param>
+    /// <param name="cancellation">Stops the reading.</param>
+    IAsyncEnumerable<LoggedPrediction> ReadAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation = default);
+}
