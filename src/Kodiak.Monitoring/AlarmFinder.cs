@@ -58,7 +58,7 @@ internal sealed class AlarmFinder(MonitorOptions options, MonitorBaseline? basel
     /// <summary>Every watched value of the window: whether it is past its bound, whether it is clearly back, and the alarm it would start.</summary>
     IEnumerable<(AlarmKind Kind, string? Class, bool Past, bool Back, MonitorAlarm? Alarm)> Judge(BucketTally window, DateTimeOffset start)
     {
-        string when = MonitorReportBuilder.Format(start);
+        string when = MonitorTime.Format(start);
         foreach (var (@class, expected) in baseline?.Shares ?? new Dictionary<string, double>())
         {
             // A class the baseline never saw has no share to double or halve.

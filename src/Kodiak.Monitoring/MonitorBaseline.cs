@@ -30,6 +30,27 @@ public sealed record MonitorBaseline(IReadOnlyDictionary<string, double> Shares,
         return FromCounts(counts, $"{description} ({counts.Values.Sum():0} predictions)");
     }
 
+    /// <summary>The class distribution of the predictions in a past window of a log (one chosen as normal).</summary>
+    /// <param name="source">The log.</param>
+    /// <param name="from">The window's first instant.</param>
+    /// <param name="to">The first instant left out.</param>
+    /// <param name="options">Which rows count (<see cref="MonitorOptions.Model"/>, <see cref="MonitorOptions.IncludeShadow"/>); null: the defaults.</param>
+    /// <param name="cancellation">Stops the reading.</param>
+    /// <returns>Null when the window holds no predictions.</returns>
+    public static async Task<MonitorBaseline?> ReadAsync(IPredictionSource source, DateTimeOffset from, DateTimeOffset to, MonitorOptions? options = null,
+        CancellationToken cancellation = default)
+    {
+        options ??= new MonitorOptions();
+        var counts = new Dictionary<string, double>();
+        await foreach (var row in source.ReadAsync(from, to, cancellation).WithCancellation(cancellation))
+        {
+            if (options.Counts(row))
+                counts[row.Label] = counts.GetValueOrDefault(row.Label) + 1;
+        }
+
+        return FromCounts(counts, $"{MonitorTime.Format(from)} to {MonitorTime.Format(to)} ({counts.Values.Sum():0} predictions)");
+    }
+
     static MonitorBaseline? FromCounts(Dictionary<string, double> counts, string description)
     {
         double total = counts.Values.Sum();

@@ -36,6 +36,9 @@ public sealed record MonitorOptions
     /// <summary>How far past the report's "now" a row may be dated before it counts as from a clock that jumped ahead (5 minutes).</summary>
     public TimeSpan FutureTolerance { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Whether <paramref name="row"/> is one of the rows reported on (its model, and not a shadow unless shadows count).</summary>
+    internal bool Counts(LoggedPrediction row) => (Model is null || row.ModelId == Model) && (IncludeShadow || row.Role != "shadow");
+
     /// <summary>Throws when a setting is out of range, naming it.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()

@@ -32,8 +32,7 @@ internal sealed class MonitorReportBuilder
 
     public void Add(LoggedPrediction row)
     {
-        if ((_options.Model is { } model && row.ModelId != model) || (!_options.IncludeShadow && row.Role == "shadow")
-            || row.Time < _from || row.Time >= _to)
+        if (!_options.Counts(row) || row.Time < _from || row.Time >= _to)
             return;
         if (row.Time > _now + _options.FutureTolerance)
         {
@@ -63,9 +62,9 @@ internal sealed class MonitorReportBuilder
     {
         var messages = new List<string>();
         if (_from >= _to)
-            messages.Add($"The range is empty: its start ({Format(_from)}) is not before its end ({Format(_to)}).");
+            messages.Add($"The range is empty: its start ({MonitorTime.Format(_from)}) is not before its end ({MonitorTime.Format(_to)}).");
         else if (_total.Count == 0)
-            messages.Add($"No predictions from {Format(_from)} to {Format(_to)}.");
+            messages.Add($"No predictions from {MonitorTime.Format(_from)} to {MonitorTime.Format(_to)}.");
         ClockMessages(messages);
 
         long startHour, endHour;
@@ -101,7 +100,7 @@ internal sealed class MonitorReportBuilder
     void ClockMessages(List<string> messages)
     {
         if (_future > 0)
-            messages.Add($"{_future} prediction(s) are dated after now ({Format(_now)}), up to {Format(_furthestFuture!.Value)}: the clock of the " +
+            messages.Add($"{_future} prediction(s) are dated after now ({MonitorTime.Format(_now)}), up to {MonitorTime.Format(_furthestFuture!.Value)}: the clock of the " +
                          "machine that logged them ran ahead. They are left out of this report.");
         if (_outOfOrder > 0)
             messages.Add($"{_outOfOrder} prediction(s) are dated before predictions logged earlier (by up to {Describe(_largestJumpBack)}): a clock " +
@@ -142,8 +141,6 @@ internal sealed class MonitorReportBuilder
     static long CeilingHour(DateTimeOffset time) => (time.UtcTicks + TicksPerHour - 1) / TicksPerHour;
 
     static DateTimeOffset FromHour(long hour) => new(Math.Min(hour * TicksPerHour, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
-
-    internal static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 
     static string Describe(TimeSpan span) => span.TotalDays >= 1 ? $"{span.TotalDays:0.#} days"
         : span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours"

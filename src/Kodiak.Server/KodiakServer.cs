@@ -2,8 +2,8 @@ using Kodiak.Inference;
 namespace Kodiak.Server;
 
 /// <summary>
-/// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks and the OpenAPI
-/// document at <c>/openapi/v1.json</c>, as <c>kodiak serve</c> serves it. To put the API into an app of your own, use
+/// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks, the OpenAPI
+/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c> and Prometheus metrics at <c>/metrics</c>, as <c>kodiak serve</c> serves it. To put the API into an app of your own, use
 /// <see cref="KodiakServing"/> instead.
 /// </summary>
 /// <example><code>
@@ -56,6 +56,8 @@ public static class KodiakServer
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
 
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
+        builder.Services.AddKodiakMetrics();
+        builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }
 
     static void MapKodiak(this WebApplication app)
@@ -64,6 +66,8 @@ public static class KodiakServer
         app.UsePage("index.html", "kodiak.js", "app.js", "app.css");
         app.MapKodiakPredict();
         app.MapKodiakHealth();
+        app.MapKodiakMonitor();
+        app.MapKodiakMetrics();
     }
 
     /// <summary>Every setting of <paramref name="from"/> onto <paramref name="to"/> (the options pattern makes its own instance); by reflection, so a new setting cannot be forgotten.</summary>

@@ -41,6 +41,7 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
     /// <summary>Queues the record for every sink (without features for those that do not want them); never waits.</summary>
     public void Write(PredictionRecord record)
     {
+        _metrics.Recorded(record);
         foreach (var lane in _lanes)
         {
             if (!lane.Queue.Writer.TryWrite(lane.Sink.WantsFeatures ? record : record with { Features = null }))

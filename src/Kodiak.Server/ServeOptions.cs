@@ -43,6 +43,9 @@ public sealed class ServeOptions
     /// <summary>Threads ONNX Runtime uses inside one batch; null: one per core.</summary>
     public int? IntraOpThreads { get; set; }
 
+    /// <summary>Where the monitor POSTs each new alarm as JSON (<c>--alert-webhook URL</c>), or null.</summary>
+    public Uri? AlertWebhook { get; set; }
+
     /// <summary>Throws when a setting is out of range or no model is given, naming the setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()
