@@ -14,6 +14,9 @@ internal sealed partial class MonitorAlarmService(MonitorReports reports, TimePr
 
     readonly HttpClient _webhook = new() { Timeout = WebhookTimeout };
 
+    /// <summary>One check at a time: what was told is remembered between checks.</summary>
+    readonly SemaphoreSlim _checking = new(1, 1);
+
     /// <summary>The kind and class of each alarm that lasted at the last check: as the window slides, an alarm that lasts longer than it seems to start later, and must not be told again.</summary>
     HashSet<(AlarmKind, string?)> _lasting = [];
 
@@ -38,6 +41,19 @@ internal sealed partial class MonitorAlarmService(MonitorReports reports, TimePr
 
     /// <summary>Reads the window up to now and tells every alarm not told yet; returns those.</summary>
     internal async Task<IReadOnlyList<MonitorAlarm>> CheckAsync(CancellationToken cancellation)
+    {
+        await _checking.WaitAsync(cancellation);
+        try
+        {
+            return await CheckOnceAsync(cancellation);
+        }
+        finally
+        {
+            _checking.Release();
+        }
+    }
+
+    async Task<IReadOnlyList<MonitorAlarm>> CheckOnceAsync(CancellationToken cancellation)
     {
         var now = reports.Now;
         MonitorReport? report;
@@ -98,6 +114,7 @@ internal sealed partial class MonitorAlarmService(MonitorReports reports, TimePr
     public override void Dispose()
     {
         _webhook.Dispose();
+        _checking.Dispose();
         base.Dispose();
     }
 

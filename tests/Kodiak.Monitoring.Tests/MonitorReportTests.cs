@@ -1,4 +1,5 @@
 using Kodiak.Bundle;
+using Kodiak.Testing;
 
 namespace Kodiak.Monitoring.Tests;
 

@@ -1,7 +1,9 @@
-namespace Kodiak.Monitoring.Tests;
+using Kodiak.Monitoring;
+
+namespace Kodiak.Testing;
 
 /// <summary>Logged predictions made to plan: so many per hour, each class drawn at chosen shares (seeded, so every run is the same).</summary>
-internal static class PlannedTraffic
+public static class PlannedTraffic
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 2, 0, 0, 0, TimeSpan.Zero);
 
