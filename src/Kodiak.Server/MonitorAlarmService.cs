@@ -32,11 +32,18 @@ internal sealed partial class MonitorAlarmService(MonitorReports reports, TimePr
         }
 
         using var timer = new PeriodicTimer(reports.Options.CheckInterval, time);
-        do
+        try
         {
-            await CheckAsync(stoppingToken);
+            do
+            {
+                await CheckAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The server is stopping.
+        }
     }
 
     /// <summary>Reads the window up to now and tells every alarm not told yet; returns those.</summary>
@@ -113,9 +120,9 @@ internal sealed partial class MonitorAlarmService(MonitorReports reports, TimePr
 
     public override void Dispose()
     {
-        _webhook.Dispose();
-        _checking.Dispose();
+        // Stopping first cancels a POST in flight before its client goes.
         base.Dispose();
+        _webhook.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Monitoring alarm ({Kind}): {Message}")]

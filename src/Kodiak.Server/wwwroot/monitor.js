@@ -27,13 +27,16 @@
     return e;
   }
 
+  /** Charts are drawn at their container's width, so that their text keeps its size on a phone. */
+  let chartWidth = 640;
+
   function svg(width, height, label) {
     return el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": label });
   }
 
   /** Stacked bars of predictions per class per bucket, with a dashed line where each alarm started. */
   function stacked(buckets, classes, colour, alarms, label) {
-    const W = 640, H = 220, left = 44, bottom = 22, top = 8;
+    const W = chartWidth, H = 220, left = 44, bottom = 22, top = 8;
     const box = svg(W, H, label);
     const max = Math.max(1, ...buckets.map(b => b.count));
     const plotW = W - left - 6, plotH = H - bottom - top;
@@ -76,11 +79,12 @@
 
   /** Lines over buckets: each series is [name, colour, value of a bucket or null, the top of the scale]. */
   function lines(buckets, series, alarms, label, format) {
-    const W = 640, H = 200, left = 52, bottom = 22, top = 8;
+    const W = chartWidth, H = 220, left = 52, bottom = 22, top = 26;
     const box = svg(W, H, label);
     const plotW = W - left - 6, plotH = H - bottom - top;
     const step = buckets.length ? plotW / buckets.length : plotW;
-    const max = Math.max(...series.map(s => s.max ?? Math.max(0, ...buckets.map(s.value).filter(v => v != null))), 1e-9);
+    // Measured values get a tenth of headroom, so that the highest does not run along the top.
+    const max = Math.max(...series.map(s => s.max ?? 1.1 * Math.max(0, ...buckets.map(s.value).filter(v => v != null))), 1e-9);
     box.append(el("line", { class: "axis", x1: left, y1: top + plotH, x2: W - 6, y2: top + plotH }));
     box.append(el("text", { x: left - 6, y: top + 10, "text-anchor": "end" }, format(max)));
     box.append(el("text", { x: left - 6, y: top + plotH, "text-anchor": "end" }, format(0)));
@@ -95,8 +99,8 @@
         pen = true;
       });
       if (d) box.append(el("path", { d, fill: "none", stroke: s.colour, "stroke-width": 2 }));
-      box.append(el("rect", { x: left + 8 + k * 150, y: top + 2, width: 10, height: 10, fill: s.colour }));
-      box.append(el("text", { x: left + 22 + k * 150, y: top + 11 }, s.name));
+      box.append(el("rect", { x: left + k * 150, y: 4, width: 10, height: 10, fill: s.colour }));
+      box.append(el("text", { x: left + 14 + k * 150, y: 13 }, s.name));
     });
     markAlarms(box, buckets, alarms, left, step, top, plotH);
     return box;
@@ -104,7 +108,7 @@
 
   /** Horizontal bars: each class's share, with its baseline share as a dark tick. */
   function shares(classes, colour) {
-    const W = 640, row = 26, left = 110, H = classes.length * row + 8;
+    const W = chartWidth, row = 26, left = 110, H = classes.length * row + 8;
     const box = svg(W, H, "Share of each class against the baseline");
     const max = Math.max(0.01, ...classes.map(c => Math.max(c.share, c.baselineShare ?? 0)));
     const plotW = W - left - 60;
@@ -129,7 +133,11 @@
     return t;
   }
 
-  function render(report) {
+  let shown = null;
+
+  function render(report, again = true) {
+    shown = report;
+    chartWidth = Math.max(280, Math.round($("hours-chart").clientWidth || 640));
     const classes = report.classes.map(c => c.class);
     const colour = c => COLOURS[classes.indexOf(c) % COLOURS.length];
     $("status").textContent = `${number(report.total)} predictions${report.model ? ` of ${report.model}` : ""} from ${when(report.start)} to ${when(report.end)}`;
@@ -174,6 +182,9 @@
       return li;
     }));
     $("report").hidden = false;
+    // The first drawing sizes the charts' containers; draw again at their real width.
+    const width = Math.max(280, Math.round($("hours-chart").clientWidth));
+    if (again && width !== chartWidth) render(report, false);
   }
 
   async function load() {
@@ -200,6 +211,7 @@
     });
   }
 
+  addEventListener("resize", () => { if (shown && !$("report").hidden) render(shown); });
   load();
   setInterval(load, 60000);
 })();
