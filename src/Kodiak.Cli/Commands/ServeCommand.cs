@@ -25,9 +25,15 @@ internal static class ServeCommand
             .Must(mb => Bytes(mb) is >= 1 and <= int.MaxValue, "must be at least one byte (0.000001) and under 2048");
         var uploadTimeout = new Option<double>("--upload-timeout-s") { Description = "How long an upload may take to arrive; slower ones get 408.", DefaultValueFactory = _ => defaults.UploadTimeout.TotalSeconds }
             .Must(s => s is > 0 and <= 3600, "must be more than 0 and at most 3600");
+        var alertWebhook = new Option<Uri?>("--alert-webhook") { Description = "POST each new monitoring alarm as JSON to this http(s) address." };
+        alertWebhook.Validators.Add(result =>
+        {
+            if (result.GetValue(alertWebhook) is { } hook && (!hook.IsAbsoluteUri || hook.Scheme is not ("http" or "https")))
+                result.AddError($"--alert-webhook must be an http or https address, not '{hook}'.");
+        });
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, alertWebhook,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -37,6 +43,7 @@ internal static class ServeCommand
             QueueCapacity = parse.GetValue(queue),
             MaxUploadBytes = Bytes(parse.GetValue(maxUpload)),
             UploadTimeout = TimeSpan.FromSeconds(parse.GetValue(uploadTimeout)),
+            AlertWebhook = parse.GetValue(alertWebhook),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
@@ -53,7 +60,8 @@ internal static class ServeCommand
     /// <summary>Serves until Ctrl+C (or <paramref name="cancellation"/>); 1 when the model or the address is unusable.</summary>
     public static Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation) =>
         Host(terminal, () => KodiakServer.Build(["--urls", urls], options),
-            app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops."], cancellation);
+            app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.",
+                $"Monitor: {KodiakMonitor.PageUrl(app)}  Metrics: {new Uri(new Uri(app.Urls.First()), "/metrics")}"], cancellation);
 
     /// <summary>
     /// Builds and starts a web app, prints what <paramref name="describe"/> says of it (one line each), and serves until Ctrl+C (or
