@@ -3,8 +3,9 @@ namespace Kodiak.Server;
 
 /// <summary>
 /// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks, the OpenAPI
-/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c> and Prometheus metrics at <c>/metrics</c>, as <c>kodiak serve</c> serves it. To put the API into an app of your own, use
-/// <see cref="KodiakServing"/> instead.
+/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c> and Prometheus metrics at <c>/metrics</c>, as
+/// <c>kodiak serve</c> serves it. To put the API into an app of your own, use <see cref="KodiakServing"/>,
+/// <see cref="KodiakMonitor"/> and <see cref="KodiakPrometheus"/> instead.
 /// </summary>
 /// <example><code>
 /// var app = KodiakServer.Build(["--urls", "http://127.0.0.1:5000"], new ServeOptions { Model = "model.kodiak" });

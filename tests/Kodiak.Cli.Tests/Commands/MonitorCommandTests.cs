@@ -76,6 +76,18 @@ public sealed class MonitorCommandTests
         Assert.Contains("--since 'last tuesday' is neither a time", error.ReplaceLineEndings(" "));
     }
 
+    [Fact]
+    public async Task A_bundle_without_validation_counts_is_no_baseline_and_says_what_to_use()
+    {
+        using var temp = new TempFolder();
+        string bundle = ColourModel.Write(Path.Combine(temp.Path, "colours.kodiak"));
+
+        var (code, _, error) = await RunAsync(Shifted(), "monitor", "planted.db", "--baseline", bundle);
+
+        Assert.Equal(1, code);
+        Assert.Contains("recorded no validation images: choose a past window with --baseline-since.", error.ReplaceLineEndings(""));
+    }
+
     /// <summary>A day and a half of 200 predictions an hour; from the second day grizzly is 80% of them.</summary>
     static List<LoggedPrediction> Shifted() =>
         PlannedTraffic.Rows(Start, 36, 200, hour => hour < 24 ? [1 / 3.0, 1 / 3.0, 1 / 3.0] : [0.1, 0.8, 0.1]);
