@@ -20,6 +20,7 @@ internal static class KodiakCli
             ServeCommand.Create(terminal),
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
+            MonitorCommand.Create(terminal),
         };
 
     public static Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellation = default) =>

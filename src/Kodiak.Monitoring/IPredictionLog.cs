@@ -3,8 +3,9 @@ namespace Kodiak.Monitoring;
 /// <summary>
 /// The prediction log: rows written in batches, read back by time range. Open one with <see cref="PredictionLog.Open"/>
 /// (SQLite for a file, PostgreSQL for a connection string; both keep the same schema). Safe to use from several threads.
+/// As an <see cref="IPredictionSource"/> it gives monitoring its rows in the order they were logged.
 /// </summary>
-public interface IPredictionLog : IDisposable, IAsyncDisposable
+public interface IPredictionLog : IPredictionSource, IDisposable, IAsyncDisposable
 {
     /// <summary>What the log is, for messages: the SQLite file, or the PostgreSQL host and database (never a password).</summary>
     string Description { get; }

@@ -156,11 +156,20 @@ internal abstract class SqlPredictionLog : IPredictionLog
             Parameter(command, $"p{r}_{c}", values[c]);
     }
 
-    public async IAsyncEnumerable<LoggedPrediction> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? modelId = null, string? sourceId = null,
-        [EnumeratorCancellation] CancellationToken cancellation = default)
+    public IAsyncEnumerable<LoggedPrediction> ReadAsync(DateTimeOffset from, DateTimeOffset to, string? modelId = null, string? sourceId = null,
+        CancellationToken cancellation = default) => Read(from, to, modelId, sourceId, " ORDER BY time_us, id", cancellation);
+
+    string IPredictionSource.Name => Description;
+
+    // Monitoring reads in the order rows were logged: a row dated before one logged earlier is a clock that jumped back.
+    IAsyncEnumerable<LoggedPrediction> IPredictionSource.ReadAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation) =>
+        Read(from, to, null, null, " ORDER BY id", cancellation);
+
+    async IAsyncEnumerable<LoggedPrediction> Read(DateTimeOffset from, DateTimeOffset to, string? modelId, string? sourceId, string order,
+        [EnumeratorCancellation] CancellationToken cancellation)
     {
         await using var connection = await ConnectAsync(cancellation);
-        await using var select = Query(connection, $"SELECT {Columns} FROM predictions", from, to, modelId, sourceId, " ORDER BY time_us, id");
+        await using var select = Query(connection, $"SELECT {Columns} FROM predictions", from, to, modelId, sourceId, order);
         await using var reader = await select.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation))
             yield return Row(reader);

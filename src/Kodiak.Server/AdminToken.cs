@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Kodiak.Server;
 
 /// <summary>
-/// The cleaner's admin token: it can move every image of the data folder, so off loopback the page and API answer
-/// only a request that carries the token (once in the address, then as a cookie, or as a bearer token).
+/// The admin token of the cleaner (it can move every image of the data folder) and of the monitor (it shows what a
+/// served model sees): off loopback their pages and APIs answer only a request that carries the token (once in the address, then as a cookie, or as a bearer token).
 /// </summary>
 internal sealed class AdminToken
 {
@@ -70,42 +70,60 @@ internal static class AdminTokenMiddleware
         var token = app.Services.GetRequiredService<AdminToken>();
         app.Use(async (context, next) =>
         {
-            var request = context.Request;
-            if (!token.Required || request.Path == "/healthz")
-            {
+            if (context.Request.Path == "/healthz" || await AdmitAsync(context, token))
                 await next(context);
-                return;
-            }
-
-            if (token.Matches(request.Query[AdminToken.QueryName]))
-            {
-                context.Response.Cookies.Append(AdminToken.CookieName, token.Value, new CookieOptions
-                {
-                    HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = request.IsHttps, Path = "/", IsEssential = true,
-                });
-                if (HttpMethods.IsGet(request.Method))
-                {
-                    context.Response.Redirect(request.PathBase + request.Path + QueryString.Create(request.Query.Where(q => q.Key != AdminToken.QueryName)));
-                    return;
-                }
-            }
-            else if (!token.Matches(request.Cookies[AdminToken.CookieName]) && !token.Matches(Bearer(request)))
-            {
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await TypedResults.Problem(
-                    "This cleaner listens beyond this machine, so it needs its admin token: open the address it printed at start " +
-                    $"(…/?{AdminToken.QueryName}=…), or send the header 'Authorization: Bearer TOKEN'.",
-                    statusCode: StatusCodes.Status401Unauthorized, title: "Admin token needed.").ExecuteAsync(context);
-                return;
-            }
-
-            await next(context);
         });
+    }
+
+    /// <summary>
+    /// Whether the request may go on (see <see cref="UseAdminToken"/>); when not, the answer (the redirect, or 401) is
+    /// written. For endpoints that need the token in an app whose other endpoints do not (the monitor in <c>kodiak serve</c>).
+    /// </summary>
+    public static async Task<bool> AdmitAsync(HttpContext context, AdminToken token)
+    {
+        var request = context.Request;
+        if (!token.Required)
+            return true;
+        if (token.Matches(request.Query[AdminToken.QueryName]))
+        {
+            context.Response.Cookies.Append(AdminToken.CookieName, token.Value, new CookieOptions
+            {
+                HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = request.IsHttps, Path = "/", IsEssential = true,
+            });
+            if (!HttpMethods.IsGet(request.Method))
+                return true;
+            context.Response.Redirect(request.PathBase + request.Path + QueryString.Create(request.Query.Where(q => q.Key != AdminToken.QueryName)));
+            return false;
+        }
+
+        if (token.Matches(request.Cookies[AdminToken.CookieName]) || token.Matches(Bearer(request)))
+            return true;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        await TypedResults.Problem(
+            "This page listens beyond this machine, so it needs its admin token: open the address it printed at start " +
+            $"(…?{AdminToken.QueryName}=…), or send the header 'Authorization: Bearer TOKEN'.",
+            statusCode: StatusCodes.Status401Unauthorized, title: "Admin token needed.").ExecuteAsync(context);
+        return false;
     }
 
     static string? Bearer(HttpRequest request) =>
         AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
         && header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ? header.Parameter : null;
+
+    /// <summary>
+    /// The address of the page at <paramref name="path"/>: on the first address the app listens on, with <c>?token=…</c>
+    /// when it asks for its admin token, and this machine's name for a wildcard host (0.0.0.0, [::]). Call it after the app has started.
+    /// </summary>
+    public static string PageUrl(WebApplication app, string path)
+    {
+        var token = app.Services.GetRequiredService<AdminToken>();
+        var url = new UriBuilder(app.Urls.First()) { Path = path };
+        if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var host) && (host.Equals(IPAddress.Any) || host.Equals(IPAddress.IPv6Any)))
+            url.Host = Dns.GetHostName();
+        if (token.Required)
+            url.Query = $"{AdminToken.QueryName}={token.Value}";
+        return url.Uri.ToString();
+    }
 
     /// <summary>The addresses the app's server listens on, once started.</summary>
     public static ICollection<string> Addresses(IServiceProvider services) =>

@@ -1,4 +1,3 @@
-using System.Net;
 using Kodiak.Cleaning;
 using Kodiak.Inference;
 using Kodiak.Vision.Codecs;
@@ -47,16 +46,7 @@ public static class KodiakCleaner
     /// token, and this machine's name for a wildcard host (0.0.0.0, [::]). Call it after the app has started.
     /// </summary>
     /// <param name="app">An app from <see cref="Build"/>.</param>
-    public static string PageUrl(WebApplication app)
-    {
-        var token = app.Services.GetRequiredService<AdminToken>();
-        var url = new UriBuilder(app.Urls.First()) { Path = "/" };
-        if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var host) && (host.Equals(IPAddress.Any) || host.Equals(IPAddress.IPv6Any)))
-            url.Host = Dns.GetHostName();
-        if (token.Required)
-            url.Query = $"{AdminToken.QueryName}={token.Value}";
-        return url.Uri.ToString();
-    }
+    public static string PageUrl(WebApplication app) => AdminTokenMiddleware.PageUrl(app, "/");
 
     static void AddKodiakCleaner(this WebApplicationBuilder builder, CleanerOptions options)
     {

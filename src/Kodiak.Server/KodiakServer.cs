@@ -2,9 +2,10 @@ using Kodiak.Inference;
 namespace Kodiak.Server;
 
 /// <summary>
-/// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks and the OpenAPI
-/// document at <c>/openapi/v1.json</c>, as <c>kodiak serve</c> serves it. To put the API into an app of your own, use
-/// <see cref="KodiakServing"/> instead.
+/// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks, the OpenAPI
+/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c> and Prometheus metrics at <c>/metrics</c>, as
+/// <c>kodiak serve</c> serves it. To put the API into an app of your own, use <see cref="KodiakServing"/>,
+/// <see cref="KodiakMonitor"/> and <see cref="KodiakPrometheus"/> instead.
 /// </summary>
 /// <example><code>
 /// var app = KodiakServer.Build(["--urls", "http://127.0.0.1:5000"], new ServeOptions { Model = "model.kodiak" });
@@ -58,6 +59,8 @@ public static class KodiakServer
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
         if (options.Log is not null)
             builder.Services.AddPredictionLog();
+        builder.Services.AddKodiakMetrics();
+        builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }
 
     static void MapKodiak(this WebApplication app)
@@ -66,6 +69,8 @@ public static class KodiakServer
         app.UsePage("index.html", "kodiak.js", "app.js", "app.css");
         app.MapKodiakPredict();
         app.MapKodiakHealth();
+        app.MapKodiakMonitor();
+        app.MapKodiakMetrics();
     }
 
     /// <summary>Every setting of <paramref name="from"/> onto <paramref name="to"/> (the options pattern makes its own instance); by reflection, so a new setting cannot be forgotten.</summary>

@@ -1,3 +1,4 @@
+using Kodiak.Monitoring;
 using Microsoft.Extensions.Options;
 
 namespace Kodiak.Server;
@@ -11,8 +12,8 @@ public static class PredictionLogServing
 {
     /// <summary>
     /// Registers the sink that writes every prediction to <see cref="ServeOptions.Log"/> (keeping <see cref="ServeOptions.LogDays"/>
-    /// days, and the images in <see cref="ServeOptions.KeepImages"/>), and the <c>/healthz</c> check that says when the log
-    /// cannot be written. The log is opened, and its schema created or migrated, when the pipeline is first needed.
+    /// days, and the images in <see cref="ServeOptions.KeepImages"/>), the <c>/healthz</c> check that says when the log
+    /// cannot be written, and the log as the <see cref="IPredictionSource"/> the monitor reads. The log is opened, and its schema created or migrated, when the pipeline is first needed.
     /// </summary>
     /// <param name="services">The app's services, after <see cref="KodiakServing.AddKodiakServing"/>.</param>
     public static IServiceCollection AddPredictionLog(this IServiceCollection services)
@@ -20,6 +21,8 @@ public static class PredictionLogServing
         services.AddSingleton(provider => new PredictionLogSink(provider.GetRequiredService<IOptions<ServeOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<PredictionLogSink>>()));
         services.AddSingleton<IPredictionSink>(provider => provider.GetRequiredService<PredictionLogSink>());
+        // The monitor page reads the same log.
+        services.AddSingleton<IPredictionSource>(provider => provider.GetRequiredService<PredictionLogSink>().Log);
         services.AddHealthChecks().AddCheck<PredictionLogCheck>(PredictionLogSink.SinkName, tags: [ServingHealth.Live]);
         return services;
     }

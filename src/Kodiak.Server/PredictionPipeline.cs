@@ -97,7 +97,7 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         var model = routed.Model;
         var prediction = result.Prediction;
         var latency = Stopwatch.GetElapsedTime(admission.Started);
-        metrics.Predicted(model.Name, routed.Role, prediction.Label, latency);
+        metrics.Predicted(model.Name, routed.Role, prediction.Label, latency, prediction.OutOfDomain);
         LogPredicted(logger, request.RequestId, model.Name, routed.Role, prediction.Label, latency.TotalMilliseconds);
         if (sha is null)
             return;

@@ -55,6 +55,9 @@ public sealed class ServeOptions
     /// <summary>A folder where each uploaded image is kept, named by its SHA-256 (<c>--keep-images</c>); null: images are not kept.</summary>
     public string? KeepImages { get; set; }
 
+    /// <summary>Where the monitor POSTs each new alarm as JSON (<c>--alert-webhook URL</c>), or null.</summary>
+    public Uri? AlertWebhook { get; set; }
+
     /// <summary>Throws when a setting is out of range or no model is given, naming the setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()

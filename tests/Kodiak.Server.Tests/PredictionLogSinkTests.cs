@@ -129,6 +129,32 @@ public sealed class PredictionLogSinkTests(ServerFixture server, PostgresCluster
     }
 
     [Fact]
+    public async Task The_monitor_reports_what_the_log_holds()
+    {
+        string log = NewLog("sqlite");
+        var (app, client) = await StartAsync(log);
+        var images = Images();
+        var sink = app.Services.GetRequiredService<PredictionLogSink>();
+        try
+        {
+            for (int i = 0; i < 12; i++)
+                await PostOkAsync(client, images[i % images.Length]);
+            await Eventually(() => sink.Written == 12, "the 12 rows written");
+
+            using var answer = await client.GetAsync("/api/monitor?since=1h");
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            var report = await Json(answer);
+            Assert.Equal(12, report.GetProperty("total").GetInt32());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Kept_images_are_named_by_their_SHA_256_once_and_the_rows_name_the_files()
     {
         string log = NewLog("sqlite"), kept = Path.Combine(_folder.Path, "kept");

@@ -42,7 +42,8 @@ internal sealed class ServingApp : IAsyncDisposable
 
     internal PredictionSinkWriter Sinks => App.Services.GetRequiredService<PredictionSinkWriter>();
 
-    public static async Task<ServingApp> StartAsync(string bundle, Action<IServiceCollection>? services = null, Action<ServeOptions>? options = null)
+    public static async Task<ServingApp> StartAsync(string bundle, Action<IServiceCollection>? services = null, Action<ServeOptions>? options = null,
+        Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -55,6 +56,7 @@ internal sealed class ServingApp : IAsyncDisposable
         var app = builder.Build();
         app.MapKodiakPredict();
         app.MapKodiakHealth();
+        map?.Invoke(app);
         await app.StartAsync();
         return new ServingApp(app);
     }

@@ -29,9 +29,15 @@ internal static class ServeCommand
         var logDays = new Option<int?>("--log-days") { Description = "Delete logged predictions older than N days (needs --log)." }
             .Must(n => n is null or >= 1, "must be at least 1");
         var keepImages = new Option<string?>("--keep-images") { Description = "Keep each uploaded image in this folder, named by its SHA-256; the log row names the file (needs --log)." };
+        var alertWebhook = new Option<Uri?>("--alert-webhook") { Description = "POST each new monitoring alarm as JSON to this http(s) address." };
+        alertWebhook.Validators.Add(result =>
+        {
+            if (result.GetValue(alertWebhook) is { } hook && (!hook.IsAbsoluteUri || hook.Scheme is not ("http" or "https")))
+                result.AddError($"--alert-webhook must be an http or https address, not '{hook}'.");
+        });
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -44,6 +50,7 @@ internal static class ServeCommand
             Log = parse.GetValue(log),
             LogDays = parse.GetValue(logDays),
             KeepImages = parse.GetValue(keepImages),
+            AlertWebhook = parse.GetValue(alertWebhook),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
@@ -60,7 +67,8 @@ internal static class ServeCommand
     /// <summary>Serves until Ctrl+C (or <paramref name="cancellation"/>); 1 when the model or the address is unusable.</summary>
     public static Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation) =>
         Host(terminal, () => KodiakServer.Build(["--urls", urls], options),
-            app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops."], cancellation);
+            app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.",
+                $"Monitor: {KodiakMonitor.PageUrl(app)}  Metrics: {new Uri(new Uri(app.Urls.First()), "/metrics")}"], cancellation);
 
     /// <summary>
     /// Builds and starts a web app, prints what <paramref name="describe"/> says of it (one line each), and serves until Ctrl+C (or

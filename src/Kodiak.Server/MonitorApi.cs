@@ -1,0 +1,57 @@
+using Kodiak.Monitoring;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Kodiak.Server;
+
+/// <summary><c>GET /api/monitor</c>: the monitoring report as JSON, and the page's files.</summary>
+internal static class MonitorApi
+{
+    public static RouteGroupBuilder MapMonitorApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+            return await AdminTokenMiddleware.AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
+        });
+        group.MapGet("/api/monitor", GetReport)
+            .WithName("GetMonitorReport")
+            .WithSummary("The monitoring report: class shares against the baseline, out-of-domain rate, confidence, latency and traffic per hour and day, and alarms.")
+            .WithDescription("since and until: an ISO time, or a span back from now (30m, 24h, 7d); by default the monitor's window up to now. " +
+                             "baselineSince and baselineUntil: a past window whose class shares replace the validation set's. model: one model's rows only.");
+        group.MapGet("/monitor", () => Page("monitor.html", "text/html; charset=utf-8")).ExcludeFromDescription();
+        group.MapGet("/monitor/monitor.js", () => Page("monitor.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
+        group.MapGet("/monitor/monitor.css", () => Page("monitor.css", "text/css; charset=utf-8")).ExcludeFromDescription();
+        return group;
+    }
+
+    static async Task<Results<Ok<MonitorReport>, ProblemHttpResult>> GetReport(MonitorReports reports, CancellationToken cancellation,
+        string? since = null, string? until = null, string? baselineSince = null, string? baselineUntil = null, string? model = null)
+    {
+        if (reports.Source is null)
+            return TypedResults.Problem(MonitorReports.NoLog, statusCode: StatusCodes.Status503ServiceUnavailable, title: "No prediction log.");
+        var now = reports.Now;
+        DateTimeOffset from, to;
+        MonitorBaseline? baseline = null;
+        try
+        {
+            to = until is null ? now : MonitorTime.Parse(until, now, "until");
+            from = since is null ? to - reports.Options.Window : MonitorTime.Parse(since, now, "since");
+            if (baselineSince is not null || baselineUntil is not null)
+            {
+                var baselineTo = baselineUntil is null ? from : MonitorTime.Parse(baselineUntil, now, "baselineUntil");
+                var baselineFrom = baselineSince is null ? baselineTo - reports.Options.Window : MonitorTime.Parse(baselineSince, now, "baselineSince");
+                baseline = await MonitorBaseline.ReadAsync(reports.Source, baselineFrom, baselineTo, reports.Thresholds(model), cancellation)
+                    ?? throw new FormatException("The baseline window holds no predictions: choose another one.");
+            }
+        }
+        catch (FormatException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "Bad range.");
+        }
+
+        return TypedResults.Ok((await reports.ReadAsync(from, to, baseline, model, cancellation))!);
+    }
+
+    static IResult Page(string file, string contentType) =>
+        Results.Stream(typeof(MonitorApi).Assembly.GetManifestResourceStream($"wwwroot.{file}")!, contentType);
+}
