@@ -1,6 +1,5 @@
 using Kodiak.Training.Augmentation;
 using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
 
 namespace Kodiak.Bench;

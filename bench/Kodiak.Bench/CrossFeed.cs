@@ -3,7 +3,6 @@ using Kodiak.Training.Augmentation;
 using Kodiak.Training.Data;
 using Kodiak.Training.Models;
 using Kodiak.Training.Optimisation;
-using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -4,7 +4,6 @@ using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Processing;
-using Kodiak.Vision.Transforms;
 
 namespace Kodiak.Bench;
 

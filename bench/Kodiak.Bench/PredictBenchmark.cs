@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using Kodiak.Inference;
 using Kodiak.Training.Models;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Kodiak.Bench;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using Kodiak.Server;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Microsoft.AspNetCore.Builder;
 

@@ -3,7 +3,6 @@ using Kodiak.Training.Data;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
 using Kodiak.Training.Optimisation;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Kodiak.Bench;

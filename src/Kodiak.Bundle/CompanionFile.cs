@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Kodiak.Bundle;
 
 /// <summary>A file kept beside a bundle rather than inside it, tied to the bundle by its SHA-256.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Kodiak.Vision;
-
 namespace Kodiak.Cleaning;
 
 /// <summary>A change a person asks for: delete an image (<see cref="NewLabel"/> null) or give it another label.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Kodiak.Vision;
-
 namespace Kodiak.Cleaning;
 
 /// <summary>One line of the journal: a file moved.</summary>

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Kodiak.Gathering;
 using Kodiak.Training.Augmentation;
 using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
 using Spectre.Console;
 

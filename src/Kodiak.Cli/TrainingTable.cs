@@ -1,4 +1,3 @@
-using Kodiak.Training.Data;
 using Kodiak.Training.Learn;
 using Spectre.Console;
 

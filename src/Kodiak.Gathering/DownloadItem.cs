@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using Kodiak.Vision;
-
 namespace Kodiak.Gathering;
 
 /// <summary>A URL to download, with where it came from (kept in the manifest).</summary>

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using Kodiak.Vision;
-
 namespace Kodiak.Gathering;
 
 /// <summary>What one folder's download did.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
-using Kodiak.Vision;
-
 namespace Kodiak.Gathering;
 
 /// <summary>What became of one URL.</summary>

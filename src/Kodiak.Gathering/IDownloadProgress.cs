@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using Kodiak.Vision;
-
 namespace Kodiak.Gathering;
 
 /// <summary>Told as downloads start and finish, e.g. to draw progress bars.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Gathering;

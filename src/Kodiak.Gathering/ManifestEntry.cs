@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
-using Kodiak.Vision;
-
 namespace Kodiak.Gathering;
 
 /// <summary>One line of <c>manifest.jsonl</c>: a URL, where it came from, and what became of it.</summary>

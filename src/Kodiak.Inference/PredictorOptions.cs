@@ -1,5 +1,3 @@
-using Kodiak.Bundle;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Inference;

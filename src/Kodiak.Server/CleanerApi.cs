@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Kodiak.Cleaning;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,6 +1,4 @@
-using Kodiak.Cleaning;
 using Kodiak.Inference;
-using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;
 

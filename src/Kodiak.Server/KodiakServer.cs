@@ -1,4 +1,3 @@
-using Kodiak.Inference;
 namespace Kodiak.Server;
 
 /// <summary>

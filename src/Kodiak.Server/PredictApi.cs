@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Kodiak.Bundle;
-using Kodiak.Inference;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;

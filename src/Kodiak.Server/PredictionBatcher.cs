@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Kodiak.Inference;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Kodiak.Inference;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;

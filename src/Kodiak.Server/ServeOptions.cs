@@ -1,4 +1,3 @@
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;

@@ -1,6 +1,5 @@
 using Kodiak.Bundle;
 using Kodiak.Inference;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;

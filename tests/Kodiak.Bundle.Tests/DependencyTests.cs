@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace Kodiak.Bundle.Tests;
 
 /// <summary>The bundle format can be read anywhere .NET runs: Kodiak.Bundle needs nothing beyond the base library.</summary>

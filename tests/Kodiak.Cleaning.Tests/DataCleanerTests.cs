@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning.Tests;

@@ -1,6 +1,5 @@
 using Kodiak.Inference;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Cleaning.Tests;

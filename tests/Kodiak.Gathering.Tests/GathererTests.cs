@@ -1,5 +1,4 @@
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Gathering.Tests;

@@ -1,5 +1,4 @@
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,5 @@
 using Kodiak.Bundle;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Inference.Tests;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Kodiak.Cleaning;
 using Kodiak.Testing;
 using static Kodiak.Server.Tests.Answers;

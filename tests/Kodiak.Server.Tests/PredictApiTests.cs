@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using static Kodiak.Server.Tests.Answers;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Kodiak.Inference;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server.Tests;

@@ -6,7 +6,6 @@ using System.Text.Json;
 using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Microsoft.Extensions.DependencyInjection;
 using static Kodiak.Server.Tests.Answers;

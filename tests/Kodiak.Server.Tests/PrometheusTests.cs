@@ -1,6 +1,5 @@
 using System.Net;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -6,7 +6,6 @@ using Kodiak.Training.Export;
 using Kodiak.Training.Interpret;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;
 

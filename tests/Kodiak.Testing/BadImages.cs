@@ -1,4 +1,3 @@
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using static Kodiak.Testing.TestImages;

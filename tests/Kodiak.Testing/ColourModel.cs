@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Kodiak.Bundle;
-using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
 using Onnx;
 

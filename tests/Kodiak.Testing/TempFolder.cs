@@ -1,6 +1,3 @@
-using Kodiak.Vision;
-using Xunit;
-
 namespace Kodiak.Testing;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>

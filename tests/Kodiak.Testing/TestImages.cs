@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using Kodiak.Vision;
-using Kodiak.Vision.Plots;
 using Xunit;
 
 namespace Kodiak.Testing;

@@ -2,11 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Kodiak.Cleaning;
-using Kodiak.Gathering;
 using Kodiak.Inference;
 using Kodiak.Server;
-using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Spectre.Console;
 

@@ -1,9 +1,6 @@
 using System.CommandLine;
-using Kodiak.Gathering;
 using Kodiak.Server;
-using Kodiak.Training.Augmentation;
 using Kodiak.Training.Models;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Spectre.Console;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Kodiak.Gathering;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Cli.Commands;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
-using Kodiak.Training.Optimisation;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;

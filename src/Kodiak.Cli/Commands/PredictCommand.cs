@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Kodiak.Gathering;
 using Kodiak.Inference;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Kodiak.Server;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;

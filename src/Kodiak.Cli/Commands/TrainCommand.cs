@@ -3,12 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Kodiak.Bundle;
-using Kodiak.Gathering;
 using Kodiak.Training.Export;
 using Kodiak.Training.Interpret;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
-using Kodiak.Vision;
 using Spectre.Console;
 
 namespace Kodiak.Cli.Commands;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Kodiak.Gathering;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Spectre.Console;
 

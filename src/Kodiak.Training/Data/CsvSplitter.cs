@@ -1,5 +1,3 @@
-using Kodiak.Vision;
-
 namespace Kodiak.Training.Data;
 
 /// <summary>

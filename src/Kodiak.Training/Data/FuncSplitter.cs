@@ -1,5 +1,3 @@
-using Kodiak.Vision;
-
 namespace Kodiak.Training.Data;
 
 /// <summary>Splits by a yes/no question about each item: true means validation.</summary>

@@ -1,4 +1,3 @@
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Training.Data;

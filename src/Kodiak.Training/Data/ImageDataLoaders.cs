@@ -1,5 +1,4 @@
 using Kodiak.Training.Augmentation;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;
 

@@ -1,9 +1,3 @@
-using System.Collections;
-using System.Collections.Concurrent;
-using System.Runtime.ExceptionServices;
-using Kodiak.Vision;
-using static TorchSharp.torch;
-
 namespace Kodiak.Training.Data;
 
 /// <summary>An item of a split: its file and the index of its class in the vocabulary.</summary>

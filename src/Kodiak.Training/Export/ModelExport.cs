@@ -4,7 +4,6 @@ using Kodiak.Bundle;
 using Kodiak.Training.Data;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
-using Kodiak.Vision;
 using Kodiak.Vision.Transforms;
 using TorchSharp;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Kodiak.Training.Learn;
-using Kodiak.Vision;
 using Kodiak.Vision.Plots;
 using Kodiak.Vision.Transforms;
 using TorchSharp;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Kodiak.Training.Learn;
 
 namespace Kodiak.Training.Interpret;

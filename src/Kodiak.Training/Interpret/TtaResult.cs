@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Kodiak.Training.Interpret;
 
 /// <summary>The validation scores with test-time augmentation.</summary>

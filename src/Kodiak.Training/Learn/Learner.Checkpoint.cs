@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Kodiak.Bundle;
 using Kodiak.Training.Optimisation;
-using Kodiak.Vision;
 using static TorchSharp.torch;
 
 namespace Kodiak.Training.Learn;

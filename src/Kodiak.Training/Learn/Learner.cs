@@ -4,7 +4,6 @@ using Kodiak.Training.Interpret;
 using Kodiak.Training.Models;
 using Kodiak.Training.Optimisation;
 using Kodiak.Vision;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using DataLoader = Kodiak.Training.Data.DataLoader;

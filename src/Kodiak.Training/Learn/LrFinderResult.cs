@@ -1,5 +1,3 @@
-using Kodiak.Training.Optimisation;
-using Kodiak.Vision;
 using Kodiak.Vision.Plots;
 
 namespace Kodiak.Training.Learn;

@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using Kodiak.Training.Data;
 using Kodiak.Training.Models;
 using Kodiak.Training.Optimisation;
-using Kodiak.Vision;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using ParamGroup = Kodiak.Training.Optimisation.ParamGroup;
 

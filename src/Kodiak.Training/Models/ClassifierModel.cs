@@ -1,6 +1,5 @@
 using Kodiak.Bundle;
 using Kodiak.Training.Export;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Microsoft.ML.OnnxRuntime;
-using static TorchSharp.torch;
-
 namespace Kodiak.Training.Models;
 
 /// <summary>How far one image's 512 pooled features are from the original model's.</summary>

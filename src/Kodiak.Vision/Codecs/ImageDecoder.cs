@@ -1,6 +1,5 @@
 using System.Globalization;
 using Kodiak.Vision.Processing;
-using Kodiak.Vision.Transforms;
 using SkiaSharp;
 
 namespace Kodiak.Vision.Codecs;

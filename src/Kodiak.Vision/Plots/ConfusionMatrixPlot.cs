@@ -1,4 +1,3 @@
-using Kodiak.Vision;
 using SkiaSharp;
 
 namespace Kodiak.Vision.Plots;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Kodiak.Cleaning;
-using Kodiak.Gathering;
 using Kodiak.Testing;
 using static Kodiak.Cli.Tests.Listening;
 

@@ -1,7 +1,5 @@
 using Kodiak.Bundle;
-using Kodiak.Gathering;
 using Kodiak.Testing;
-using Kodiak.Vision;
 
 namespace Kodiak.Cli.Tests.Commands;
 

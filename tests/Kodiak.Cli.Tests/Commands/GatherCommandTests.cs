@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Kodiak.Gathering;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 
 namespace Kodiak.Cli.Tests.Commands;

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Kodiak.Bundle;
-using Kodiak.Gathering;
 using Kodiak.Testing;
 using Kodiak.Testing.Training;
-using Kodiak.Vision;
 using Xunit.Abstractions;
 
 namespace Kodiak.Cli.Tests.Commands;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
-using Kodiak.Gathering;
 using Kodiak.Testing.Training;
 using static Kodiak.Cli.Tests.Listening;
 

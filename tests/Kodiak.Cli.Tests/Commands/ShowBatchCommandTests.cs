@@ -1,6 +1,4 @@
-using Kodiak.Gathering;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Cli.Tests.Commands;

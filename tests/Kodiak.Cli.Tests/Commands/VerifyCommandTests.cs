@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Kodiak.Gathering;
 using Kodiak.Testing;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 

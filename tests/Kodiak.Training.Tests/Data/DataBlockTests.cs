@@ -1,6 +1,5 @@
 using Kodiak.Testing;
 using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Transforms;
 

@@ -1,7 +1,6 @@
 using Kodiak.Testing;
 using Kodiak.Training.Augmentation;
 using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;

@@ -1,10 +1,8 @@
 using Kodiak.Testing;
 using Kodiak.Training.Augmentation;
 using Kodiak.Training.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Kodiak.Training.Tests.Data;
 

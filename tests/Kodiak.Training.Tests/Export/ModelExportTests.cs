@@ -11,7 +11,6 @@ using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;
 using Microsoft.ML.OnnxRuntime;
-using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

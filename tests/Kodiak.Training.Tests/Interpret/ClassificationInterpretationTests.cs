@@ -1,6 +1,5 @@
 using Kodiak.Testing;
 using Kodiak.Training.Interpret;
-using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Plots;
 using Kodiak.Vision.Transforms;

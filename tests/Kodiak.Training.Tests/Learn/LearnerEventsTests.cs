@@ -1,5 +1,4 @@
 using Kodiak.Testing;
-using Kodiak.Training.Data;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Optimisation;
 using static TorchSharp.torch;

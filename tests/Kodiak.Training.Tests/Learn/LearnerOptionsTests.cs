@@ -4,7 +4,6 @@ using Kodiak.Training.Data;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
 using Kodiak.Training.Tests.Data;
-using Kodiak.Vision;
 using Kodiak.Vision.Files;
 using Kodiak.Vision.Transforms;
 using static TorchSharp.torch;

@@ -1,9 +1,6 @@
 using Kodiak.Testing;
 using Kodiak.Training.Learn;
 using Kodiak.Training.Optimisation;
-using Kodiak.Vision;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Kodiak.Training.Tests.Learn;
 

@@ -1,4 +1,3 @@
-using Kodiak.Testing;
 using Kodiak.Training.Learn;
 namespace Kodiak.Training.Tests.Learn;
 

@@ -1,5 +1,4 @@
 using Kodiak.Training.Models;
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using TorchSharp;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using Kodiak.Training.Optimisation;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using ParamGroup = Kodiak.Training.Optimisation.ParamGroup;

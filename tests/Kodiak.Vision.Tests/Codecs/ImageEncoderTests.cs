@@ -1,4 +1,3 @@
-using Kodiak.Testing;
 using Kodiak.Vision.Codecs;
 using static Kodiak.Testing.TestImages;
 

@@ -1,6 +1,4 @@
-using Kodiak.Testing;
 using Kodiak.Vision.Processing;
-using Kodiak.Vision.Transforms;
 using static Kodiak.Testing.TestImages;
 
 namespace Kodiak.Vision.Tests.Processing;
