@@ -16,7 +16,16 @@ public static class PredictionLog
     /// <exception cref="ArgumentException">The file's folder does not exist, or the connection string cannot be read.</exception>
     /// <exception cref="DbException">The database cannot be reached or opened.</exception>
     /// <exception cref="InvalidDataException">The file is not a database, or its log was written by a newer Kodiak.</exception>
-    public static IPredictionLog Open(string fileOrConnectionString)
+    public static IPredictionLog Open(string fileOrConnectionString) => OpenSql(fileOrConnectionString);
+
+    /// <summary>Opens the review queue kept in the log at <paramref name="fileOrConnectionString"/>, as <see cref="Open"/> opens the log.</summary>
+    /// <param name="fileOrConnectionString">A file such as <c>predictions.db</c>, or a PostgreSQL connection string.</param>
+    /// <exception cref="ArgumentException">The file's folder does not exist, or the connection string cannot be read.</exception>
+    /// <exception cref="DbException">The database cannot be reached or opened.</exception>
+    /// <exception cref="InvalidDataException">The file is not a database, or its log was written by a newer Kodiak.</exception>
+    public static IReviewQueue OpenReviewQueue(string fileOrConnectionString) => OpenSql(fileOrConnectionString);
+
+    static SqlPredictionLog OpenSql(string fileOrConnectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileOrConnectionString);
         SqlPredictionLog log = fileOrConnectionString.Contains('=', StringComparison.Ordinal)

@@ -8,12 +8,13 @@ namespace Kodiak.Monitoring;
 /// <summary>
 /// The log over ADO.NET, the same tables in either database: <c>predictions</c> (one row per <see cref="LoggedPrediction"/>,
 /// time in microseconds since 1970 UTC, probabilities as JSON) and <c>kodiak_log_schema</c> (the schema version).
+/// With <c>review_items</c> (schema 3) it is the <see cref="IReviewQueue"/> too, the image bytes in the row.
 /// The subclasses give connections and the few statements the two dialects spell differently.
 /// </summary>
-internal abstract class SqlPredictionLog : IPredictionLog
+internal abstract partial class SqlPredictionLog : IPredictionLog, IReviewQueue
 {
-    /// <summary>The schema this code writes. 1: the first layout; 2: out-of-domain score and flag.</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>The schema this code writes. 1: the first layout; 2: out-of-domain score and flag; 3: the review queue.</summary>
+    public const int SchemaVersion = 3;
 
     /// <summary>The columns written and read, in this order.</summary>
     const string Columns = "time_us, request_id, model_id, model_version, role, label, probabilities, ood_score, ood, latency_ms, source_id, image_sha256, image_path";
@@ -27,6 +28,9 @@ internal abstract class SqlPredictionLog : IPredictionLog
 
     /// <summary>The id column's type: an auto-numbered primary key.</summary>
     protected abstract string IdColumn { get; }
+
+    /// <summary>The column type for bytes.</summary>
+    protected abstract string BlobColumn { get; }
 
     /// <summary>The statement, if any, that makes the migration transaction exclusive against other processes opening the same log.</summary>
     protected abstract string? MigrationLock { get; }
@@ -102,13 +106,36 @@ internal abstract class SqlPredictionLog : IPredictionLog
                 """;
             yield return "CREATE INDEX predictions_time ON predictions (time_us)";
             yield return "CREATE INDEX predictions_model_time ON predictions (model_id, time_us)";
-            yield break;
         }
-
-        if (version < 2)
+        else if (version < 2)
         {
             yield return "ALTER TABLE predictions ADD COLUMN ood_score DOUBLE PRECISION";
             yield return "ALTER TABLE predictions ADD COLUMN ood SMALLINT";
+        }
+
+        if (version < 3)
+        {
+            yield return $"""
+                CREATE TABLE review_items (
+                    id {IdColumn},
+                    time_us BIGINT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    model_id TEXT NOT NULL,
+                    model_version TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    probabilities TEXT NOT NULL,
+                    ood_score DOUBLE PRECISION,
+                    ood SMALLINT,
+                    reasons INTEGER NOT NULL,
+                    image_sha256 TEXT NOT NULL,
+                    image {BlobColumn} NOT NULL,
+                    status TEXT NOT NULL,
+                    reviewed_label TEXT,
+                    reviewer TEXT,
+                    reviewed_us BIGINT)
+                """;
+            yield return "CREATE INDEX review_items_status ON review_items (status, id)";
+            yield return "CREATE INDEX review_items_time ON review_items (time_us)";
         }
     }
 
@@ -185,6 +212,13 @@ internal abstract class SqlPredictionLog : IPredictionLog
     public async Task<long> DeleteOlderThanAsync(DateTimeOffset before, CancellationToken cancellation = default)
     {
         await using var connection = await ConnectAsync(cancellation);
+        // Queued items go with their predictions: retention bounds what is kept of production images too.
+        await using (var items = Command(connection, null, "DELETE FROM review_items WHERE time_us < @before"))
+        {
+            Parameter(items, "before", Microseconds(before));
+            await items.ExecuteNonQueryAsync(cancellation);
+        }
+
         await using var delete = Command(connection, null, "DELETE FROM predictions WHERE time_us < @before");
         Parameter(delete, "before", Microseconds(before));
         return await delete.ExecuteNonQueryAsync(cancellation);
@@ -208,7 +242,7 @@ internal abstract class SqlPredictionLog : IPredictionLog
     }
 
     static LoggedPrediction Row(DbDataReader reader) => new(
-        DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(0) * TimeSpan.TicksPerMicrosecond),
+        FromMicroseconds(reader.GetInt64(0)),
         reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
         JsonSerializer.Deserialize<Dictionary<string, float>>(reader.GetString(6)) ?? [],
         reader.IsDBNull(7) ? null : reader.GetDouble(7),
@@ -220,6 +254,8 @@ internal abstract class SqlPredictionLog : IPredictionLog
 
     /// <summary>Microseconds since 1970 UTC: an integer both databases sort and compare alike.</summary>
     static long Microseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    static DateTimeOffset FromMicroseconds(long microseconds) => DateTimeOffset.UnixEpoch.AddTicks(microseconds * TimeSpan.TicksPerMicrosecond);
 
     static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

@@ -29,6 +29,8 @@ internal sealed class SqlitePredictionLog : SqlPredictionLog
 
     protected override string IdColumn => "INTEGER PRIMARY KEY";
 
+    protected override string BlobColumn => "BLOB";
+
     // BEGIN IMMEDIATE (the provider's default transaction) already takes the write lock.
     protected override string? MigrationLock => null;
 

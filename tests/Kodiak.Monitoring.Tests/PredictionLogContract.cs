@@ -142,6 +142,51 @@ public abstract class PredictionLogContract
         Assert.Equal(SqlPredictionLog.SchemaVersion + 1, Scalar(location, "SELECT version FROM kodiak_log_schema"));
     }
 
+    static ReviewItem Item(DateTimeOffset time, string id, ReviewReasons reasons = ReviewReasons.Sample) =>
+        new(0, time, id, "bears", "sha-bears", "grizzly", new Dictionary<string, float> { ["black"] = 0.3f, ["grizzly"] = 0.6f, ["teddy"] = 0.1f },
+            1.5, true, reasons, "ab12") { Image = new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 } };
+
+    [Fact]
+    public async Task Queued_items_come_back_pending_then_reviewed_once_and_survive_reopening()
+    {
+        string location = NewLocation();
+        await using (var queue = PredictionLog.OpenReviewQueue(location))
+            await queue.AddAsync([Item(T0, "a", ReviewReasons.OutOfDomain | ReviewReasons.LowConfidence), Item(T0.AddSeconds(1), "b"), Item(T0.AddSeconds(2), "c")]);
+
+        await using var again = PredictionLog.OpenReviewQueue(location);
+        var pending = await again.PendingAsync(0, 10);
+        var page2 = await again.PendingAsync(2, 10);
+        var first = await again.ReviewAsync(pending[0].Id, ReviewStatus.Corrected, "black", "ana", T0.AddHours(1));
+        var twice = await again.ReviewAsync(pending[0].Id, ReviewStatus.Confirmed, "grizzly", "bo", T0.AddHours(2));
+        var unknown = await again.ReviewAsync(pending[^1].Id + 100, ReviewStatus.Confirmed, "grizzly", "bo", T0.AddHours(2));
+        var reviewed = await again.ReviewedAsync().ToListAsync();
+
+        Assert.Equal(["a", "b", "c"], pending.Select(i => i.RequestId));
+        Assert.Equal(["c"], page2.Select(i => i.RequestId));
+        Assert.Equal(ReviewReasons.OutOfDomain | ReviewReasons.LowConfidence, pending[0].Reasons);
+        Assert.True(pending[0].Image.IsEmpty);
+        Assert.Equal((ReviewOutcome.Reviewed, ReviewOutcome.AlreadyReviewed, ReviewOutcome.NotFound), (first, twice, unknown));
+        var item = Assert.Single(reviewed);
+        Assert.Equal((ReviewStatus.Corrected, "black", "ana", T0.AddHours(1)), (item.Status, item.ReviewedLabel, item.Reviewer, item.ReviewedAt));
+        Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 }, item.Image.ToArray());
+        Assert.Equal(2, await again.CountPendingAsync());
+    }
+
+    [Fact]
+    public async Task Retention_deletes_old_queued_items_so_a_late_review_finds_none()
+    {
+        string location = NewLocation();
+        await using var log = PredictionLog.Open(location);
+        await using var queue = PredictionLog.OpenReviewQueue(location);
+        await queue.AddAsync([Item(T0.AddDays(-40), "old"), Item(T0, "new")]);
+        var old = (await queue.PendingAsync(0, 10))[0];
+
+        await log.DeleteOlderThanAsync(T0.AddDays(-30));
+
+        Assert.Equal(ReviewOutcome.NotFound, await queue.ReviewAsync(old.Id, ReviewStatus.Confirmed, "grizzly", "ana", T0));
+        Assert.Equal(["new"], (await queue.PendingAsync(0, 10)).Select(i => i.RequestId));
+    }
+
     void Execute(string location, params string[] statements)
     {
         using var connection = Connect(location);
