@@ -5,6 +5,8 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Kodiak.Server;
 
@@ -106,6 +108,13 @@ internal static class AdminTokenMiddleware
         return false;
     }
 
+    /// <summary>Asks for the token (see <see cref="AdmitAsync"/>) on every endpoint of <paramref name="group"/>.</summary>
+    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
+    {
+        var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+        return await AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
+    });
+
     static string? Bearer(HttpRequest request) =>
         AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
         && header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ? header.Parameter : null;
@@ -124,6 +133,11 @@ internal static class AdminTokenMiddleware
             url.Query = $"{AdminToken.QueryName}={token.Value}";
         return url.Uri.ToString();
     }
+
+    /// <summary>Registers the admin token of the monitor and the review queue (one token for both), unless one is registered.</summary>
+    public static void TryAddAdminToken(IServiceCollection services) =>
+        services.TryAddSingleton(provider => new AdminToken(provider.GetRequiredService<IOptions<KodiakMonitorOptions>>().Value.Token,
+            () => Addresses(provider)));
 
     /// <summary>The addresses the app's server listens on, once started.</summary>
     public static ICollection<string> Addresses(IServiceProvider services) =>

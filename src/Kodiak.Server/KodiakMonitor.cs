@@ -27,8 +27,7 @@ public static class KodiakMonitor
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MonitorReports>();
-        services.TryAddSingleton(provider => new AdminToken(provider.GetRequiredService<IOptions<KodiakMonitorOptions>>().Value.Token,
-            () => AdminTokenMiddleware.Addresses(provider)));
+        AdminTokenMiddleware.TryAddAdminToken(services);
         services.TryAddSingleton<MonitorAlarmService>();
         services.AddHostedService(provider => provider.GetRequiredService<MonitorAlarmService>());
         return services;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Kodiak.Server;
 
 /// <summary>
@@ -58,6 +60,8 @@ public static class KodiakServer
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
         if (options.Log is not null)
             builder.Services.AddPredictionLog();
+        if (options.Review)
+            builder.Services.AddReviewQueue();
         builder.Services.AddKodiakMetrics();
         builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }
@@ -70,6 +74,8 @@ public static class KodiakServer
         app.MapKodiakHealth();
         app.MapKodiakMonitor();
         app.MapKodiakMetrics();
+        if (app.Services.GetRequiredService<IOptions<ServeOptions>>().Value.Review)
+            app.MapKodiakReview();
     }
 
     /// <summary>Every setting of <paramref name="from"/> onto <paramref name="to"/> (the options pattern makes its own instance); by reflection, so a new setting cannot be forgotten.</summary>

@@ -132,7 +132,7 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IDisposable, 
     {
         if (_images is null || record.Image.IsEmpty)
             return null;
-        string path = Path.Combine(_images, record.ImageSha256 + Extension(record.Image.Span));
+        string path = Path.Combine(_images, record.ImageSha256 + UploadFormat.Of(record.Image.Span).Extension);
         if (File.Exists(path))
             return path;
         string partial = $"{path}.{Guid.NewGuid():N}.part";
@@ -156,17 +156,6 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IDisposable, 
             return null;
         }
     }
-
-    /// <summary>The file extension for the image's format, by its first bytes (the formats the server decodes).</summary>
-    static string Extension(ReadOnlySpan<byte> image) => image switch
-    {
-        [0xFF, 0xD8, 0xFF, ..] => ".jpg",
-        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => ".png",
-        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => ".gif",
-        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => ".webp",
-        [(byte)'B', (byte)'M', ..] => ".bmp",
-        _ => ".img",
-    };
 
     /// <summary>Deletes the rows older than <see cref="ServeOptions.LogDays"/> at the first write and then hourly; a failure waits for the next time.</summary>
     async Task PruneAsync(CancellationToken cancellation)

@@ -54,6 +54,15 @@ public sealed class ServeOptions
     /// <summary>A folder where each uploaded image is kept, named by its SHA-256 (<c>--keep-images</c>); null: images are not kept.</summary>
     public string? KeepImages { get; set; }
 
+    /// <summary>Whether answers are queued for review at <c>/review</c> (<c>--review</c>), kept in the prediction log's database.</summary>
+    public bool Review { get; set; }
+
+    /// <summary>Answers less confident than this go to the review queue (<c>--review-below 0.6</c>); null: no bound.</summary>
+    public double? ReviewBelow { get; set; }
+
+    /// <summary>The share of answers queued at random (<c>--review-sample</c>, 0.01): the manual process in parallel.</summary>
+    public double ReviewSample { get; set; } = 0.01;
+
     /// <summary>Where the monitor POSTs each new alarm as JSON (<c>--alert-webhook URL</c>), or null.</summary>
     public Uri? AlertWebhook { get; set; }
 
@@ -76,6 +85,12 @@ public sealed class ServeOptions
             ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(IntraOpThreads));
         if (LogDays is int days)
             ArgumentOutOfRangeException.ThrowIfLessThan(days, 1, nameof(LogDays));
+        if (ReviewBelow is double below && below is not (> 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(ReviewBelow), below, "The review confidence bound (--review-below) must be more than 0 and at most 1.");
+        if (ReviewSample is not (>= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(ReviewSample), ReviewSample, "The review sample (--review-sample) must be from 0 to 1.");
+        if (Log is null && Review)
+            throw new ArgumentException("The review queue is kept in the prediction log's database: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
         if (Log is null && (LogDays is not null || KeepImages is not null))
             throw new ArgumentException("--log-days and --keep-images work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
     }

@@ -28,6 +28,11 @@ internal static class ServeCommand
         var logDays = new Option<int?>("--log-days") { Description = "Delete logged predictions older than N days (needs --log)." }
             .Must(n => n is null or >= 1, "must be at least 1");
         var keepImages = new Option<string?>("--keep-images") { Description = "Keep each uploaded image in this folder, named by its SHA-256; the log row names the file (needs --log)." };
+        var review = new Option<bool>("--review") { Description = "Queue answers for review at /review: out of domain, below --review-below, or in the --review-sample (needs --log)." };
+        var reviewBelow = new Option<double?>("--review-below") { Description = "Queue answers less confident than this for review, e.g. 0.6 (turns --review on)." }
+            .Must(p => p is null or (> 0 and <= 1), "must be more than 0 and at most 1");
+        var reviewSample = new Option<double>("--review-sample") { Description = "The share of answers queued for review at random (turns --review on).", DefaultValueFactory = _ => defaults.ReviewSample }
+            .Must(p => p is >= 0 and <= 1, "must be from 0 to 1");
         var alertWebhook = new Option<Uri?>("--alert-webhook") { Description = "POST each new monitoring alarm as JSON to this http(s) address." };
         alertWebhook.Validators.Add(result =>
         {
@@ -36,7 +41,7 @@ internal static class ServeCommand
         });
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -50,6 +55,9 @@ internal static class ServeCommand
             LogDays = parse.GetValue(logDays),
             KeepImages = parse.GetValue(keepImages),
             AlertWebhook = parse.GetValue(alertWebhook),
+            Review = parse.GetValue(review) || parse.GetValue(reviewBelow) is not null || parse.GetResult(reviewSample) is { Implicit: false },
+            ReviewBelow = parse.GetValue(reviewBelow),
+            ReviewSample = parse.GetValue(reviewSample),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
@@ -67,7 +75,8 @@ internal static class ServeCommand
     public static Task<int> Serve(Terminal terminal, ServeOptions options, string urls, CancellationToken cancellation) =>
         Host(terminal, () => KodiakServer.Build(["--urls", urls], options),
             app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.",
-                $"Monitor: {KodiakMonitor.PageUrl(app)}  Metrics: {new Uri(new Uri(app.Urls.First()), "/metrics")}"], cancellation);
+                $"Monitor: {KodiakMonitor.PageUrl(app)}  Metrics: {new Uri(new Uri(app.Urls.First()), "/metrics")}",
+                .. options.Review ? [$"Review: {ReviewServing.PageUrl(app)}"] : Array.Empty<string>()], cancellation);
 
     /// <summary>
     /// Builds and starts a web app, prints what <paramref name="describe"/> says of it (one line each), and serves until Ctrl+C (or
