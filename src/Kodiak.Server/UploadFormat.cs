@@ -1,9 +1,10 @@
 namespace Kodiak.Server;
 
 /// <summary>An uploaded image's format by its first bytes (the formats the server decodes): its file extension and content type.</summary>
-internal static class UploadFormat
+public static class UploadFormat
 {
     /// <summary>The extension (<c>.jpg</c>) and content type (<c>image/jpeg</c>); <c>.img</c> and <c>application/octet-stream</c> for another format.</summary>
+    /// <param name="image">The first bytes of the image, or all of them.</param>
     public static (string Extension, string ContentType) Of(ReadOnlySpan<byte> image) => image switch
     {
         [0xFF, 0xD8, 0xFF, ..] => (".jpg", "image/jpeg"),
