@@ -35,6 +35,13 @@ public interface IReviewQueue : IDisposable, IAsyncDisposable
     /// <param name="cancellation">Stops the write.</param>
     Task<ReviewOutcome> ReviewAsync(long id, ReviewStatus status, string? label, string reviewer, DateTimeOffset time, CancellationToken cancellation = default);
 
+    /// <summary>The accuracy of the answers reviewed so far whose request came in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <param name="from">The first request time included.</param>
+    /// <param name="to">The first request time left out.</param>
+    /// <param name="modelId">Only this model's answers; null: every model.</param>
+    /// <param name="cancellation">Stops the count.</param>
+    Task<ReviewAccuracy> AccuracyAsync(DateTimeOffset from, DateTimeOffset to, string? modelId = null, CancellationToken cancellation = default);
+
     /// <summary>The reviewed items, in review order, with their images, streamed.</summary>
     /// <param name="cancellation">Stops the reading.</param>
     IAsyncEnumerable<ReviewItem> ReviewedAsync(CancellationToken cancellation = default);

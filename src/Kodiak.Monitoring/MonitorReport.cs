@@ -51,6 +51,9 @@ public sealed record MonitorReport(
     int FutureRows,
     int OutOfOrderRows)
 {
+    /// <summary>The accuracy people's reviews give for the range (<see cref="IReviewQueue.AccuracyAsync"/>), or null without a review queue.</summary>
+    public ReviewAccuracy? Accuracy { get; init; }
+
     /// <summary>Reads the rows of [<paramref name="from"/>, <paramref name="to"/>) from <paramref name="source"/> and reports on them.</summary>
     /// <param name="source">The log.</param>
     /// <param name="from">The range's first instant.</param>

@@ -106,6 +106,30 @@ internal abstract partial class SqlPredictionLog
             yield return Item(reader) with { Image = (byte[])reader.GetValue(15) };
     }
 
+    public async Task<ReviewAccuracy> AccuracyAsync(DateTimeOffset from, DateTimeOffset to, string? modelId = null, CancellationToken cancellation = default)
+    {
+        await using var connection = await ConnectAsync(cancellation);
+        await using var count = Command(connection, null,
+            "SELECT status, count(*) FROM review_items WHERE status <> @pending AND time_us >= @from AND time_us < @to"
+            + (modelId is null ? "" : " AND model_id = @model") + " GROUP BY status");
+        Parameter(count, "pending", StatusName(ReviewStatus.Pending));
+        Parameter(count, "from", Microseconds(from));
+        Parameter(count, "to", Microseconds(to));
+        if (modelId is not null)
+            Parameter(count, "model", modelId);
+        long reviewed = 0, correct = 0;
+        await using var reader = await count.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+        {
+            long n = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            reviewed += n;
+            if (ParseStatus(reader.GetString(0)) == ReviewStatus.Confirmed)
+                correct += n;
+        }
+
+        return ReviewAccuracy.Of(correct, reviewed);
+    }
+
     /// <summary>The status as stored: lower-case with a dash (<c>none-of-these</c>), as the JSON API spells it.</summary>
     static string StatusName(ReviewStatus status) => status switch
     {

@@ -33,7 +33,8 @@ internal sealed class MonitorReports(IServiceProvider services, IOptions<KodiakM
     {
         if (Source is null)
             return null;
-        return await MonitorReport.ReadAsync(Source, from, to, Now, baseline ?? Baseline, Thresholds(model), cancellation);
+        var report = await MonitorReport.ReadAsync(Source, from, to, Now, baseline ?? Baseline, Thresholds(model), cancellation);
+        return services.GetService<IReviewQueue>() is { } queue ? report with { Accuracy = await queue.AccuracyAsync(from, to, model, cancellation) } : report;
     }
 
     /// <summary>The thresholds, for one model's rows when <paramref name="model"/> is given.</summary>

@@ -170,6 +170,8 @@ public abstract class PredictionLogContract
         Assert.Equal((ReviewStatus.Corrected, "black", "ana", T0.AddHours(1)), (item.Status, item.ReviewedLabel, item.Reviewer, item.ReviewedAt));
         Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 }, item.Image.ToArray());
         Assert.Equal(2, await again.CountPendingAsync());
+        Assert.Equal(ReviewAccuracy.Of(0, 1), await again.AccuracyAsync(T0, T0.AddMinutes(1)));
+        Assert.Equal(ReviewAccuracy.Of(0, 0), await again.AccuracyAsync(T0, T0.AddMinutes(1), modelId: "cats"));
     }
 
     [Fact]

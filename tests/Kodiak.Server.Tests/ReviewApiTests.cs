@@ -84,6 +84,8 @@ public sealed class ReviewApiTests(ServerFixture server) : IDisposable
         Assert.Contains(other, (await Json(notAClass)).GetProperty("detail").GetString());
         var left = await client.GetJson("/api/review");
         Assert.Equal([ids[3]], left.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+        var accuracy = (await client.GetJson("/api/monitor?since=1h")).GetProperty("accuracy");
+        Assert.Equal((3, 1), (accuracy.GetProperty("reviewed").GetInt32(), accuracy.GetProperty("correct").GetInt32())); // none of these counts as wrong
         var stored = await app.Services.GetRequiredService<IReviewQueue>().ReviewedAsync().ToListAsync();
         Assert.Equal([ReviewStatus.Confirmed, ReviewStatus.Corrected, ReviewStatus.NoneOfThese], stored.OrderBy(i => i.Id).Select(i => i.Status));
     }
