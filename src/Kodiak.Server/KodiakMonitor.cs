@@ -1,6 +1,5 @@
 using Kodiak.Monitoring;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Kodiak.Server;
 

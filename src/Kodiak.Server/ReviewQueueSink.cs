@@ -49,7 +49,8 @@ internal sealed class ReviewQueueSink : IPredictionSink, IDisposable, IAsyncDisp
             if (reasons != ReviewReasons.None)
             {
                 items.Add(new ReviewItem(0, record.Time.ToUniversalTime(), record.RequestId, record.ModelId, record.ModelVersion, record.Label,
-                    record.Probabilities, record.OutOfDomainScore, record.OutOfDomain, reasons, record.ImageSha256) { Image = record.Image });
+                    record.Probabilities, record.OutOfDomainScore, record.OutOfDomain, reasons, record.ImageSha256)
+                { Image = record.Image });
             }
         }
 

@@ -144,7 +144,8 @@ public abstract class PredictionLogContract
 
     static ReviewItem Item(DateTimeOffset time, string id, ReviewReasons reasons = ReviewReasons.Sample) =>
         new(0, time, id, "bears", "sha-bears", "grizzly", new Dictionary<string, float> { ["black"] = 0.3f, ["grizzly"] = 0.6f, ["teddy"] = 0.1f },
-            1.5, true, reasons, "ab12") { Image = new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 } };
+            1.5, true, reasons, "ab12")
+        { Image = new byte[] { 0xFF, 0xD8, 0xFF, 1, 2, 3 } };
 
     [Fact]
     public async Task Queued_items_come_back_pending_then_reviewed_once_and_survive_reopening()

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Kodiak.Monitoring;
 using Kodiak.Testing;
 using Microsoft.AspNetCore.Builder;

@@ -13,7 +13,8 @@ public sealed class ReviewCommandTests : IDisposable
 
     static ReviewItem Item(string requestId, string sha, byte marker) =>
         new(0, T0, requestId, "bears", "v1", "grizzly", new Dictionary<string, float> { ["black"] = 0.45f, ["grizzly"] = 0.55f }, 0.5, false,
-            ReviewReasons.LowConfidence, sha) { Image = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, marker } };
+            ReviewReasons.LowConfidence, sha)
+        { Image = new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, marker } };
 
     /// <summary>A log with four queued items: confirmed, corrected to black, none of these, and one still pending.</summary>
     async Task<string> PlantAsync()
