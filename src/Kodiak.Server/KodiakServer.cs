@@ -69,6 +69,7 @@ public static class KodiakServer
         app.MapKodiakPredict();
         app.MapKodiakHealth();
         app.MapKodiakMonitor();
+        app.MapRolloutApi();
         app.MapKodiakMetrics();
     }
 
