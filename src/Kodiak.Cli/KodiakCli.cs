@@ -21,6 +21,7 @@ internal static class KodiakCli
             ShowBatchCommand.Create(terminal),
             TrainCommand.Create(terminal),
             MonitorCommand.Create(terminal),
+            RolloutCommand.Create(terminal),
         };
 
     public static Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellation = default) =>

@@ -45,8 +45,10 @@ public static class KodiakServer
     /// <param name="app">An app from <see cref="Build"/>.</param>
     public static string Describe(WebApplication app)
     {
-        var model = app.Services.GetRequiredService<IModelRouter>().Models[0];
-        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path} at {string.Join(", ", app.Urls)}";
+        var router = app.Services.GetRequiredService<IModelRouter>();
+        var model = router.Models[0];
+        string candidate = router is RolloutRouter { State.Candidate: { } c } ? $", {c.Model.Predictor.Path} as its {KodiakMetrics.RoleTag(c.Role)}" : "";
+        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path}{candidate} at {string.Join(", ", app.Urls)}";
     }
 
     static void AddKodiak(this WebApplicationBuilder builder, ServeOptions options)
