@@ -75,6 +75,13 @@ internal static class AdminTokenMiddleware
         });
     }
 
+    /// <summary>Asks every endpoint of <paramref name="group"/> for the token (see <see cref="AdmitAsync"/>).</summary>
+    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
+    {
+        var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+        return await AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
+    });
+
     /// <summary>
     /// Whether the request may go on (see <see cref="UseAdminToken"/>); when not, the answer (the redirect, or 401) is
     /// written. For endpoints that need the token in an app whose other endpoints do not (the monitor in <c>kodiak serve</c>).

@@ -60,6 +60,8 @@ public static class KodiakServer
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
         if (options.Log is not null)
             builder.Services.AddPredictionLog();
+        if (options.Shadow is not null || options.Canary is not null)
+            builder.Services.AddPredictionSink<RolloutComparison>();
         builder.Services.AddKodiakMetrics();
         builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }

@@ -8,11 +8,7 @@ internal static class MonitorApi
 {
     public static RouteGroupBuilder MapMonitorApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("").AddEndpointFilter(async (context, next) =>
-        {
-            var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
-            return await AdminTokenMiddleware.AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
-        });
+        var group = endpoints.MapGroup("").RequireAdminToken();
         group.MapGet("/api/monitor", GetReport)
             .WithName("GetMonitorReport")
             .WithSummary("The monitoring report: class shares against the baseline, out-of-domain rate, confidence, latency and traffic per hour and day, and alarms.")

@@ -2,16 +2,20 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Kodiak.Server;
 
-/// <summary><c>POST /api/admin/promote</c> and <c>/api/admin/rollback</c>: swap the serving model without a restart (admin token off loopback).</summary>
+/// <summary>
+/// <c>POST /api/admin/promote</c> and <c>/api/admin/rollback</c>: swap the serving model without a restart; <c>GET /api/rollout</c>:
+/// how the candidate compares. All behind the admin token off loopback.
+/// </summary>
 internal static class RolloutApi
 {
     public static RouteGroupBuilder MapRolloutApi(this IEndpointRouteBuilder endpoints)
     {
-        var admin = endpoints.MapGroup("/api/admin").WithTags("Rollout").AddEndpointFilter(async (context, next) =>
-        {
-            var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
-            return await AdminTokenMiddleware.AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
-        });
+        var api = endpoints.MapGroup("/api").WithTags("Rollout").RequireAdminToken();
+        api.MapGet("/rollout", Compare)
+            .WithName("GetRollout")
+            .WithSummary("The primary against its candidate over the last predictions: agreement and label-by-label confusion on the requests both predicted, each one's out-of-domain rate, confidence and latency, with counts.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        var admin = api.MapGroup("/admin");
         admin.MapPost("/promote", (HttpContext context, IModelRouter router) => Change(context, router, r => r.Promote()))
             .WithName("Promote")
             .WithSummary("Makes the candidate (shadow or canary) the primary; the previous primary stays loaded for a roll-back. Send a JSON body ({}).")
@@ -22,8 +26,17 @@ internal static class RolloutApi
             .WithSummary("Goes back to the primary (and candidate) before the last promote. Send a JSON body ({}).")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        return admin;
+        return api;
     }
+
+    static Results<Ok<RolloutReport>, ProblemHttpResult> Compare(IModelRouter router, IEnumerable<IPredictionSink> sinks) =>
+        router is RolloutRouter rollout && sinks.OfType<RolloutComparison>().FirstOrDefault() is { } comparison
+            ? TypedResults.Ok(comparison.Report(rollout.State))
+            : OneModel();
+
+    static ProblemHttpResult OneModel() => TypedResults.Problem(
+        "This server serves one model: start it with --shadow CANDIDATE.kodiak or --canary CANDIDATE.kodiak to promote, roll back and compare.",
+        statusCode: StatusCodes.Status409Conflict, title: "No candidate.");
 
     static Results<Ok<RolloutStatus>, ProblemHttpResult> Change(HttpContext context, IModelRouter router, Func<RolloutRouter, RolloutState> change)
     {
@@ -32,8 +45,7 @@ internal static class RolloutApi
             return TypedResults.Problem("Send the request with Content-Type: application/json (a body of {} will do).",
                 statusCode: StatusCodes.Status415UnsupportedMediaType, title: "JSON expected.");
         if (router is not RolloutRouter rollout)
-            return TypedResults.Problem("This server serves one model: start it with --shadow CANDIDATE.kodiak or --canary CANDIDATE.kodiak to promote and roll back.",
-                statusCode: StatusCodes.Status409Conflict, title: "No candidate.");
+            return OneModel();
         try
         {
             return TypedResults.Ok(RolloutStatus.Of(change(rollout)));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Kodiak.Testing;
 using Kodiak.Vision.Codecs;
 using Microsoft.Extensions.DependencyInjection;
@@ -166,9 +167,59 @@ public sealed class RolloutRouterTests : IDisposable
         Assert.All(answers.Where(a => a.Phase == 2), a => Assert.Equal("candidate", a.Model));
     }
 
+    [Fact]
+    public async Task The_rollout_comparison_counts_agreement_on_the_requests_the_shadow_also_predicted()
+    {
+        await using var serving = await StartWithAdminAsync(o => o.Shadow = _candidate);
+        for (int i = 0; i < 5; i++)
+            (await serving.Client.SendAsync(Post($"req-{i}", "cam-1"))).Dispose();
+
+        var report = await WaitForReport(serving, r => r.GetProperty("compared").GetInt32() == 5);
+
+        Assert.Equal(1.0, report.GetProperty("agreement").GetDouble());
+        var pair = Assert.Single(report.GetProperty("confusion").EnumerateArray());
+        Assert.Equal(("red", "red", 5), (pair.GetProperty("primary").GetString(), pair.GetProperty("candidate").GetString(), pair.GetProperty("count").GetInt32()));
+        Assert.Equal(("colours", 5), (report.GetProperty("primary").GetProperty("name").GetString(), report.GetProperty("primary").GetProperty("count").GetInt32()));
+        var candidate = report.GetProperty("candidate");
+        Assert.Equal(("candidate", "shadow", 5), (candidate.GetProperty("name").GetString(), candidate.GetProperty("role").GetString(), candidate.GetProperty("count").GetInt32()));
+        Assert.True(candidate.GetProperty("meanConfidence").GetDouble() > 0.5);
+
+        (await Admin(serving, "promote")).Dispose();
+        var promoted = await serving.Client.GetJson("/api/rollout");
+        Assert.Equal(("candidate", "colours", "previous"), (promoted.GetProperty("primary").GetProperty("name").GetString(),
+            promoted.GetProperty("candidate").GetProperty("name").GetString(), promoted.GetProperty("candidate").GetProperty("role").GetString()));
+    }
+
+    [Fact]
+    public async Task A_canary_comparison_has_each_models_numbers_and_says_why_there_is_no_agreement()
+    {
+        await using var serving = await StartWithAdminAsync(o => o.Canary = _candidate, o => o.CanarySources = ["cam-3"]);
+        foreach (string source in new[] { "cam-3", "cam-4", "cam-4" })
+            (await serving.Client.SendAsync(Post("r-" + source, source))).Dispose();
+
+        var report = await WaitForReport(serving, r => r.GetProperty("primary").GetProperty("count").GetInt32() == 2
+                                                      && r.GetProperty("candidate").GetProperty("count").GetInt32() == 1);
+
+        Assert.Equal(0, report.GetProperty("compared").GetInt32());
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("agreement").ValueKind);
+        Assert.Contains("needs a shadow", report.GetProperty("note").GetString());
+    }
+
+    static async Task<JsonElement> WaitForReport(ServingApp serving, Func<JsonElement, bool> ready)
+    {
+        using var guard = new CancellationTokenSource(Guard);
+        while (true)
+        {
+            var report = await serving.Client.GetJson("/api/rollout");
+            if (ready(report))
+                return report;
+            await Task.Delay(10, guard.Token);
+        }
+    }
+
     Task<ServingApp> StartWithAdminAsync(Action<ServeOptions> options, Action<ServeOptions>? more = null) =>
         ServingApp.StartAsync(_primary,
-            s => s.AddSingleton(new AdminToken(null, () => ["http://127.0.0.1:1"])),
+            s => s.AddSingleton(new AdminToken(null, () => ["http://127.0.0.1:1"])).AddPredictionSink<RolloutComparison>(),
             o =>
             {
                 options(o);
