@@ -22,6 +22,7 @@ internal static class KodiakCli
             TrainCommand.Create(terminal),
             MonitorCommand.Create(terminal),
             ReviewCommand.Create(terminal),
+            RolloutCommand.Create(terminal),
         };
 
     public static Task<int> RunAsync(string[] args, Terminal terminal, CancellationToken cancellation = default) =>

@@ -77,6 +77,13 @@ internal static class AdminTokenMiddleware
         });
     }
 
+    /// <summary>Asks every endpoint of <paramref name="group"/> for the token (see <see cref="AdmitAsync"/>).</summary>
+    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
+    {
+        var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
+        return await AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
+    });
+
     /// <summary>
     /// Whether the request may go on (see <see cref="UseAdminToken"/>); when not, the answer (the redirect, or 401) is
     /// written. For endpoints that need the token in an app whose other endpoints do not (the monitor in <c>kodiak serve</c>).
@@ -107,13 +114,6 @@ internal static class AdminTokenMiddleware
             statusCode: StatusCodes.Status401Unauthorized, title: "Admin token needed.").ExecuteAsync(context);
         return false;
     }
-
-    /// <summary>Asks for the token (see <see cref="AdmitAsync"/>) on every endpoint of <paramref name="group"/>.</summary>
-    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
-    {
-        var token = context.HttpContext.RequestServices.GetRequiredService<AdminToken>();
-        return await AdmitAsync(context.HttpContext, token) ? await next(context) : Results.Empty;
-    });
 
     static string? Bearer(HttpRequest request) =>
         AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)

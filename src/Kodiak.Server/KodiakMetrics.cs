@@ -61,7 +61,7 @@ internal sealed class KodiakMetrics
     public void BatchRan(string model, int size) => _batchSize.Record(size, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Lower-case, as OpenTelemetry's tag values usually are.</summary>
-    static string RoleTag(ModelRole role) => role switch
+    internal static string RoleTag(ModelRole role) => role switch
     {
         ModelRole.Primary => "primary",
         ModelRole.Canary => "canary",

@@ -47,8 +47,10 @@ public static class KodiakServer
     /// <param name="app">An app from <see cref="Build"/>.</param>
     public static string Describe(WebApplication app)
     {
-        var model = app.Services.GetRequiredService<IModelRouter>().Models[0];
-        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path} at {string.Join(", ", app.Urls)}";
+        var router = app.Services.GetRequiredService<IModelRouter>();
+        var model = router.Models[0];
+        string candidate = router is RolloutRouter { State.Candidate: { } c } ? $", {c.Model.Predictor.Path} as its {KodiakMetrics.RoleTag(c.Role)}" : "";
+        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path}{candidate} at {string.Join(", ", app.Urls)}";
     }
 
     static void AddKodiak(this WebApplicationBuilder builder, ServeOptions options)
@@ -62,6 +64,8 @@ public static class KodiakServer
             builder.Services.AddPredictionLog();
         if (options.Review)
             builder.Services.AddReviewQueue();
+        if (options.Shadow is not null || options.Canary is not null)
+            builder.Services.AddPredictionSink<RolloutComparison>();
         builder.Services.AddKodiakMetrics();
         builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }
@@ -73,6 +77,7 @@ public static class KodiakServer
         app.MapKodiakPredict();
         app.MapKodiakHealth();
         app.MapKodiakMonitor();
+        app.MapRolloutApi();
         app.MapKodiakMetrics();
         if (app.Services.GetRequiredService<IOptions<ServeOptions>>().Value.Review)
             app.MapKodiakReview();

@@ -36,8 +36,8 @@ public static class KodiakServing
         services.TryAddSingleton(provider => new PredictionSinkWriter(provider.GetServices<IPredictionSink>(),
             Options(provider).SinkQueueCapacity, provider.GetRequiredService<KodiakMetrics>(),
             provider.GetRequiredService<ILogger<PredictionSinkWriter>>()));
-        services.TryAddSingleton<IModelRouter>(provider => new SingleModelRouter(ServedModel.Load(Options(provider),
-            provider.GetRequiredService<PredictionSinkWriter>().WantsFeatures, provider.GetRequiredService<KodiakMetrics>())));
+        services.TryAddSingleton<IModelRouter>(provider => RolloutRouter.Load(Options(provider),
+            provider.GetRequiredService<PredictionSinkWriter>().WantsFeatures, provider.GetRequiredService<KodiakMetrics>()));
         services.TryAddSingleton<PredictionPipeline>();
         // Started in this order and stopped in reverse: the batchers stop (finishing their predictions) before the sinks drain.
         services.AddHostedService(provider => provider.GetRequiredService<PredictionSinkWriter>());

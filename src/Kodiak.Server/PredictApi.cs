@@ -53,6 +53,9 @@ internal static class PredictApi
     /// <summary>The header that carries the request id both ways: a caller's own id is kept, else the server makes one.</summary>
     public const string RequestIdHeader = "X-Request-Id";
 
+    /// <summary>The answer's header that names the model that gave it, as <c>NAME@VERSION</c> (what the response's <c>model</c> says).</summary>
+    public const string ModelHeader = "X-Kodiak-Model";
+
     /// <summary>Longest source or request id kept, in characters: they go into logs and prediction records.</summary>
     public const int MaxIdLength = 200;
 
@@ -93,7 +96,8 @@ internal static class PredictApi
         if (admission is null)
             return Busy(context.Response);
 
-        var model = admission.Route.Answer.Model;
+        var (model, role) = admission.Route.Answer;
+        context.Response.Headers[ModelHeader] = $"{model.Name}@{model.Version}";
         var (upload, problem) = await ReadUploadAsync(context, model.Options);
         if (problem is not null)
             return Reject(pipeline, request, problem.Value.Reason, problem.Value.Result);
@@ -108,7 +112,7 @@ internal static class PredictApi
         {
             var prediction = await pipeline.PredictAsync(admission, request, upload.Image);
             return TypedResults.Ok(new PredictResponse(prediction.Label, prediction.Index, PredictionPipeline.Probabilities(model, prediction),
-                new ModelName(model.Name, model.Version), requestId, Stopwatch.GetElapsedTime(admission.Started).TotalMilliseconds,
+                new ModelName(model.Name, model.Version, KodiakMetrics.RoleTag(role)), requestId, Stopwatch.GetElapsedTime(admission.Started).TotalMilliseconds,
                 prediction.OutOfDomainScore, prediction.OutOfDomain));
         }
         catch (ImageDecodeException e)
@@ -243,8 +247,8 @@ internal static class PredictApi
 internal sealed record PredictResponse(string Label, int Index, IReadOnlyDictionary<string, float> Probabilities, ModelName Model, string RequestId, double ElapsedMs,
     double? OutOfDomainScore, bool? OutOfDomain);
 
-/// <summary>A model's name and version.</summary>
-internal sealed record ModelName(string Name, string Version);
+/// <summary>A model's name and version, and for an answer its role (primary or canary).</summary>
+internal sealed record ModelName(string Name, string Version, string Role);
 
 /// <summary>The answer to <c>GET /api/model</c>.</summary>
 internal sealed record ModelResponse(string Name, string Version, string Architecture, IReadOnlyList<string> Classes, InputSize Input,

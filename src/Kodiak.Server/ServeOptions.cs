@@ -66,6 +66,18 @@ public sealed class ServeOptions
     /// <summary>Where the monitor POSTs each new alarm as JSON (<c>--alert-webhook URL</c>), or null.</summary>
     public Uri? AlertWebhook { get; set; }
 
+    /// <summary>A candidate bundle that predicts every request off the answer path (<c>--shadow</c>); its predictions are only recorded. Null: none.</summary>
+    public string? Shadow { get; set; }
+
+    /// <summary>A candidate bundle that answers a share of the requests (<c>--canary</c>), sticky per source. Null: none.</summary>
+    public string? Canary { get; set; }
+
+    /// <summary>The share of sources, 0–100, the <see cref="Canary"/> answers (<c>--canary-percent</c>); null: all of <see cref="CanarySources"/>.</summary>
+    public double? CanaryPercent { get; set; }
+
+    /// <summary>When given, only these sources (<c>X-Kodiak-Source</c>) can be answered by the <see cref="Canary"/> (<c>--canary-sources</c>).</summary>
+    public IReadOnlyList<string>? CanarySources { get; set; }
+
     /// <summary>Throws when a setting is out of range or no model is given, naming the setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid.</exception>
     public void Validate()
@@ -91,6 +103,14 @@ public sealed class ServeOptions
             throw new ArgumentOutOfRangeException(nameof(ReviewSample), ReviewSample, "The review sample (--review-sample) must be from 0 to 1.");
         if (Log is null && Review)
             throw new ArgumentException("The review queue is kept in the prediction log's database: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
+        if (Shadow is not null && Canary is not null)
+            throw new ArgumentException("Give one candidate: --shadow or --canary, not both.", nameof(Shadow));
+        if (Canary is null && (CanaryPercent is not null || CanarySources is not null))
+            throw new ArgumentException("--canary-percent and --canary-sources work with a canary: give --canary CANDIDATE.kodiak too.", nameof(Canary));
+        if (Canary is not null && CanaryPercent is null && CanarySources is not { Count: > 0 })
+            throw new ArgumentException("Say which requests the canary answers: --canary-percent N (0–100) or --canary-sources cam-3,cam-7.", nameof(CanaryPercent));
+        if (CanaryPercent is double percent && !(percent is >= 0 and <= 100))
+            throw new ArgumentOutOfRangeException(nameof(CanaryPercent), percent, $"The canary's share must be from 0 to 100 percent (--canary-percent), not {percent}.");
         if (Log is null && (LogDays is not null || KeepImages is not null))
             throw new ArgumentException("--log-days and --keep-images work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
     }

@@ -39,9 +39,14 @@ internal static class ServeCommand
             if (result.GetValue(alertWebhook) is { } hook && (!hook.IsAbsoluteUri || hook.Scheme is not ("http" or "https")))
                 result.AddError($"--alert-webhook must be an http or https address, not '{hook}'.");
         });
+        var shadow = new Option<string?>("--shadow") { Description = "A candidate model that predicts every request beside MODEL without answering (its predictions are only logged)." };
+        var canary = new Option<string?>("--canary") { Description = "A candidate model that answers a share of the requests (--canary-percent or --canary-sources), sticky per source." };
+        var canaryPercent = new Option<double?>("--canary-percent") { Description = "The share of sources (X-Kodiak-Source; else requests) the canary answers, 0–100." }
+            .Must(p => p is null or >= 0 and <= 100, "must be from 0 to 100");
+        var canarySources = new Option<string?>("--canary-sources") { Description = "Only these sources (comma-separated, e.g. cam-3,cam-7) go to the canary." };
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample,
+            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample, shadow, canary, canaryPercent, canarySources,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -58,6 +63,10 @@ internal static class ServeCommand
             Review = parse.GetValue(review) || parse.GetValue(reviewBelow) is not null || parse.GetResult(reviewSample) is { Implicit: false },
             ReviewBelow = parse.GetValue(reviewBelow),
             ReviewSample = parse.GetValue(reviewSample),
+            Shadow = parse.GetValue(shadow),
+            Canary = parse.GetValue(canary),
+            CanaryPercent = parse.GetValue(canaryPercent),
+            CanarySources = parse.GetValue(canarySources)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         }, parse.GetValue(urls)!, cancellation));
         return command;
     }
