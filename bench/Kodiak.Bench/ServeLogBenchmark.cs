@@ -20,34 +20,9 @@ internal static class ServeLogBenchmark
 
     public static async Task<int> Run(string[] args)
     {
-        double seconds = 10;
-        string folder = "samples/clipart";
-        string? model = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[++i], out seconds) && seconds > 0)
-                continue;
-            if (args[i] == "--images" && i + 1 < args.Length)
-            {
-                folder = args[++i];
-                continue;
-            }
-
-            if (model is null && !args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                model = args[i];
-                continue;
-            }
-
-            Console.Error.WriteLine($"serve-log: unexpected argument '{args[i]}'");
+        if (ServeArgs.Parse("serve-log", args) is not { } parsed)
             return 2;
-        }
-
-        if (model is null)
-        {
-            Console.Error.WriteLine("serve-log: give the model, e.g. kodiak-demo/model.kodiak (written by `kodiak demo --no-serve`)");
-            return 2;
-        }
+        var (model, folder, seconds) = parsed;
 
         var images = ImageFiles.Get(folder).Select(File.ReadAllBytes).ToArray();
         var temp = Directory.CreateTempSubdirectory("kodiak-bench-log-");

@@ -24,7 +24,7 @@ public sealed class ServeLogTests(TrainedSampleFixture fixture) : IDisposable
         var output = new StringBuilder();
         using var serve = StartServe(output, fixture.Bundle, "--urls", url, "--log", log);
         using var client = new HttpClient { BaseAddress = new Uri(url) };
-        await WaitUntilUp(client, serve, output);
+        await Listening.WaitUntilUp(client, () => Task.FromResult(serve.HasExited ? $"kodiak serve: {output}" : null));
         var images = fixture.Validation.Paths.Take(8).Select(File.ReadAllBytes).ToArray();
         var answeredAt = new ConcurrentQueue<long>();
         int sent = 0;
@@ -115,28 +115,6 @@ public sealed class ServeLogTests(TrainedSampleFixture fixture) : IDisposable
     {
         lock (output)
             output.AppendLine(line);
-    }
-
-    static async Task WaitUntilUp(HttpClient client, Process serve, StringBuilder output)
-    {
-        for (int waited = 0; waited < 60_000; waited += 100)
-        {
-            Assert.False(serve.HasExited, $"kodiak serve ended early: {output}");
-            try
-            {
-                using var health = await client.GetAsync("/healthz");
-                if (health.IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"kodiak serve did not answer /healthz within 60 s: {output}");
     }
 
     public void Dispose()
