@@ -53,14 +53,23 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IDisposable, 
             }
         }
 
-        string log = options.Log ?? throw new ArgumentException("No prediction log given (--log FILE.db or --log \"Host=…;Database=…\").", nameof(ServeOptions.Log));
+        Log = OpenLog(options, PredictionLog.Open, "the prediction log");
+    }
+
+    /// <summary>
+    /// Opens what <see cref="ServeOptions.Log"/> names with <paramref name="open"/>, turning every way it can fail into an
+    /// <see cref="ArgumentException"/> that names <c>--log</c>.
+    /// </summary>
+    internal static T OpenLog<T>(ServeOptions options, Func<string, T> open, string what)
+    {
+        string log = options.Log ?? throw new ArgumentException($"No prediction log given for {what} (--log FILE.db or --log \"Host=…;Database=…\").", nameof(ServeOptions.Log));
         try
         {
-            Log = PredictionLog.Open(log);
+            return open(log);
         }
         catch (Exception e) when (e is ArgumentException or DbException or InvalidDataException or IOException or UnauthorizedAccessException or TimeoutException)
         {
-            throw new ArgumentException($"--log: the prediction log cannot be opened: {e.Message}", e);
+            throw new ArgumentException($"--log: {what} cannot be opened: {e.Message}", e);
         }
     }
 

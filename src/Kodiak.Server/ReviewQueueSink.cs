@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Kodiak.Monitoring;
 
 namespace Kodiak.Server;
@@ -20,15 +19,7 @@ internal sealed class ReviewQueueSink : IPredictionSink, IDisposable, IAsyncDisp
     public ReviewQueueSink(ServeOptions options, Random random)
     {
         _rules = new ReviewRules(options.ReviewBelow, options.ReviewSample, random);
-        string log = options.Log ?? throw new ArgumentException("The review queue is kept in the prediction log: give --log FILE.db or --log \"Host=…;Database=…\".", nameof(ServeOptions.Log));
-        try
-        {
-            Queue = PredictionLog.OpenReviewQueue(log);
-        }
-        catch (Exception e) when (e is ArgumentException or DbException or InvalidDataException or IOException or UnauthorizedAccessException or TimeoutException)
-        {
-            throw new ArgumentException($"--log: the review queue cannot be opened: {e.Message}", e);
-        }
+        Queue = PredictionLogSink.OpenLog(options, PredictionLog.OpenReviewQueue, "the review queue");
     }
 
     public string Name => SinkName;
