@@ -45,4 +45,10 @@ public interface IReviewQueue : IDisposable, IAsyncDisposable
     /// <summary>The reviewed items, in review order, with their images, streamed.</summary>
     /// <param name="cancellation">Stops the reading.</param>
     IAsyncEnumerable<ReviewItem> ReviewedAsync(CancellationToken cancellation = default);
+
+    /// <summary>The reviewed items of requests admitted from <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive), without images.</summary>
+    /// <param name="from">The earliest admission time.</param>
+    /// <param name="to">The end of the range.</param>
+    /// <param name="cancellation">Stops the query.</param>
+    Task<IReadOnlyList<ReviewItem>> ReviewedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation = default);
 }

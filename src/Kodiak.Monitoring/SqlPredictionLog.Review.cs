@@ -106,6 +106,21 @@ internal abstract partial class SqlPredictionLog
             yield return Item(reader) with { Image = (byte[])reader.GetValue(15) };
     }
 
+    public async Task<IReadOnlyList<ReviewItem>> ReviewedBetweenAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation = default)
+    {
+        await using var connection = await ConnectAsync(cancellation);
+        await using var select = Command(connection, null,
+            $"SELECT {ItemColumns} FROM review_items WHERE status <> @pending AND time_us >= @from AND time_us < @to ORDER BY time_us, id");
+        Parameter(select, "pending", StatusName(ReviewStatus.Pending));
+        Parameter(select, "from", Microseconds(from));
+        Parameter(select, "to", Microseconds(to));
+        var items = new List<ReviewItem>();
+        await using var reader = await select.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            items.Add(Item(reader));
+        return items;
+    }
+
     public async Task<ReviewAccuracy> AccuracyAsync(DateTimeOffset from, DateTimeOffset to, string? modelId = null, CancellationToken cancellation = default)
     {
         await using var connection = await ConnectAsync(cancellation);

@@ -64,8 +64,8 @@ public static class KodiakServer
             builder.Services.AddPredictionLog();
         if (options.Review)
             builder.Services.AddReviewQueue();
-        if (options.Shadow is not null || options.Canary is not null)
-            builder.Services.AddPredictionSink<RolloutComparison>();
+        // Always: a candidate can be loaded while serving (POST /api/admin/candidate).
+        builder.Services.AddPredictionSink<RolloutComparison>();
         builder.Services.AddKodiakMetrics();
         builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
     }

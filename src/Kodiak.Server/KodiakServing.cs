@@ -21,7 +21,7 @@ public static class KodiakServing
 {
     /// <summary>
     /// Registers the prediction pipeline. The model is loaded when the app first needs it (at the latest when it starts);
-    /// a custom <see cref="IModelRouter"/> registered before this call replaces the one-model router.
+    /// a custom <see cref="IModelRouter"/> registered before this call replaces the rollout router (the primary, and a candidate given or loaded later).
     /// </summary>
     /// <param name="services">The app's services.</param>
     /// <param name="configure">Sets <see cref="ServeOptions.Model"/> and any limits; checked by <see cref="ServeOptions.Validate"/> on start.</param>
@@ -37,7 +37,8 @@ public static class KodiakServing
             Options(provider).SinkQueueCapacity, provider.GetRequiredService<KodiakMetrics>(),
             provider.GetRequiredService<ILogger<PredictionSinkWriter>>()));
         services.TryAddSingleton<IModelRouter>(provider => RolloutRouter.Load(Options(provider),
-            provider.GetRequiredService<PredictionSinkWriter>().WantsFeatures, provider.GetRequiredService<KodiakMetrics>()));
+            provider.GetRequiredService<PredictionSinkWriter>().WantsFeatures, provider.GetRequiredService<KodiakMetrics>(),
+            provider.GetRequiredService<ILogger<RolloutRouter>>()));
         services.TryAddSingleton<PredictionPipeline>();
         // Started in this order and stopped in reverse: the batchers stop (finishing their predictions) before the sinks drain.
         services.AddHostedService(provider => provider.GetRequiredService<PredictionSinkWriter>());

@@ -107,10 +107,8 @@ public sealed class ServeOptions
             throw new ArgumentException("Give one candidate: --shadow or --canary, not both.", nameof(Shadow));
         if (Canary is null && (CanaryPercent is not null || CanarySources is not null))
             throw new ArgumentException("--canary-percent and --canary-sources work with a canary: give --canary CANDIDATE.kodiak too.", nameof(Canary));
-        if (Canary is not null && CanaryPercent is null && CanarySources is not { Count: > 0 })
-            throw new ArgumentException("Say which requests the canary answers: --canary-percent N (0–100) or --canary-sources cam-3,cam-7.", nameof(CanaryPercent));
-        if (CanaryPercent is double percent && !(percent is >= 0 and <= 100))
-            throw new ArgumentOutOfRangeException(nameof(CanaryPercent), percent, $"The canary's share must be from 0 to 100 percent (--canary-percent), not {percent}.");
+        if (Canary is not null)
+            CanarySplit.Of(CanaryPercent, CanarySources);
         if (Log is null && (LogDays is not null || KeepImages is not null))
             throw new ArgumentException("--log-days and --keep-images work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
     }

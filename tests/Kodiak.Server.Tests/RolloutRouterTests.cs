@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Kodiak.Testing;
 using Kodiak.Vision.Codecs;
@@ -122,11 +123,85 @@ public sealed class RolloutRouterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_server_of_one_model_refuses_to_promote()
+    public async Task A_server_started_without_a_candidate_has_nothing_to_promote_drop_or_compare()
     {
         await using var serving = await StartWithAdminAsync(_ => { });
 
-        await AssertProblem(await Admin(serving, "promote"), HttpStatusCode.Conflict, "serves one model");
+        await AssertProblem(await Admin(serving, "promote"), HttpStatusCode.Conflict, "No candidate to promote");
+        await AssertProblem(await serving.Client.DeleteAsync("/api/admin/candidate"), HttpStatusCode.Conflict, "No candidate to drop");
+        var report = await serving.Client.GetJson("/api/rollout");
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("candidate").ValueKind);
+        Assert.Contains("kodiak rollout load", report.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task A_candidate_loaded_while_serving_shadows_every_request_until_it_is_dropped()
+    {
+        var sink = new CollectingSink();
+        await using var serving = await StartWithAdminAsync(_ => { }, services: s => s.AddSingleton<IPredictionSink>(sink));
+
+        using var loaded = await LoadCandidate(serving, new { bundle = _candidate, role = "shadow" });
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        Assert.Equal(("candidate", "shadow"), Named((await Json(loaded)).GetProperty("candidate")));
+        (await serving.Client.SendAsync(Post("shadowed", null))).Dispose();
+        var shadowed = await sink.Take(2);
+        using var dropped = await serving.Client.DeleteAsync("/api/admin/candidate");
+        (await serving.Client.SendAsync(Post("alone", null))).Dispose();
+        var alone = await sink.Take(1);
+
+        Assert.Equal([("candidate", ModelRole.Shadow), ("colours", ModelRole.Primary)], shadowed.Select(r => (r.ModelId, r.Role)).Order());
+        Assert.Equal(HttpStatusCode.OK, dropped.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await Json(dropped)).GetProperty("candidate").ValueKind);
+        Assert.Equal(("alone", "colours", ModelRole.Primary), (alone[0].RequestId, alone[0].ModelId, alone[0].Role));
+        await AssertProblem(await serving.Client.DeleteAsync("/api/admin/candidate"), HttpStatusCode.Conflict, "No candidate to drop");
+    }
+
+    [Fact]
+    public async Task Candidates_that_cannot_stand_in_are_refused_with_the_reason_while_the_primary_keeps_answering()
+    {
+        string broken = Path.Combine(_temp.Path, "broken.kodiak");
+        await File.WriteAllTextAsync(broken, "not a bundle");
+        string bigger = ColourModel.Write(Path.Combine(_temp.Path, "bigger.kodiak"), size: 32);
+        string reordered = ColourModel.Write(Path.Combine(_temp.Path, "reordered.kodiak"), classes: ["blue", "green", "red"]);
+        await using var serving = await StartWithAdminAsync(_ => { });
+        var answeredBy = new ConcurrentQueue<(HttpStatusCode, string?)>();
+        using var stop = new CancellationTokenSource(Guard);
+        var client = Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                using var response = await serving.Client.SendAsync(Post($"r{i}", $"cam-{i % 7}"));
+                answeredBy.Enqueue((response.StatusCode, response.Headers.GetValues(PredictApi.ModelHeader).Single().Split('@')[0]));
+            }
+        });
+
+        (object Body, HttpStatusCode Status, string Reason)[] refusals =
+        [
+            (new { bundle = Path.Combine(_temp.Path, "nowhere.kodiak"), role = "shadow" }, HttpStatusCode.BadRequest, "nowhere.kodiak does not exist"),
+            (new { bundle = broken, role = "canary", percent = 10 }, HttpStatusCode.BadRequest, "is not a usable bundle"),
+            (new { bundle = bigger, role = "shadow" }, HttpStatusCode.BadRequest, "input size 32×32 is not the primary's 16×16"),
+            (new { bundle = reordered, role = "shadow" }, HttpStatusCode.BadRequest, "its classes (blue, green, red) are not the primary's (red, green, blue)"),
+            (new { bundle = _candidate, role = "canary", percent = 100.5 }, HttpStatusCode.BadRequest, "from 0 to 100 percent"),
+            (new { bundle = _candidate, role = "canary" }, HttpStatusCode.BadRequest, "Say which requests the canary answers"),
+            (new { bundle = _candidate, role = "shadow", percent = 10 }, HttpStatusCode.BadRequest, "percent and sources are for a canary"),
+            (new { bundle = _candidate, role = "primary" }, HttpStatusCode.BadRequest, "must be \"shadow\" or \"canary\""),
+        ];
+        foreach (var (body, status, reason) in refusals)
+        {
+            int before = answeredBy.Count;
+            await AssertProblem(await LoadCandidate(serving, body), status, reason);
+            await WaitFor(() => answeredBy.Count > before);
+        }
+
+        await stop.CancelAsync();
+        await client;
+        using var canary = await LoadCandidate(serving, new { bundle = _candidate, role = "canary", percent = 100 });
+        await AssertProblem(await LoadCandidate(serving, new { bundle = _candidate, role = "shadow" }), HttpStatusCode.Conflict, "A candidate is loaded already");
+        using var after = await serving.Client.SendAsync(Post("after", "cam-1"));
+
+        Assert.Equal(HttpStatusCode.OK, canary.StatusCode);
+        Assert.All(answeredBy, a => Assert.Equal((HttpStatusCode.OK, "colours"), a));
+        Assert.StartsWith("candidate@", after.Headers.GetValues(PredictApi.ModelHeader).Single());
     }
 
     [Fact]
@@ -193,18 +268,50 @@ public sealed class RolloutRouterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_canary_comparison_has_each_models_numbers_and_says_why_there_is_no_agreement()
+    public async Task A_canary_is_compared_with_the_primary_on_the_requests_it_answers()
     {
         await using var serving = await StartWithAdminAsync(o => o.Canary = _candidate, o => o.CanarySources = ["cam-3"]);
         foreach (string source in new[] { "cam-3", "cam-4", "cam-4" })
-            (await serving.Client.SendAsync(Post("r-" + source, source))).Dispose();
+        {
+            using var answer = await serving.Client.SendAsync(Post("r-" + source, source));
+            Assert.StartsWith(source == "cam-3" ? "candidate@" : "colours@", answer.Headers.GetValues(PredictApi.ModelHeader).Single());
+        }
 
-        var report = await WaitForReport(serving, r => r.GetProperty("primary").GetProperty("count").GetInt32() == 2
-                                                      && r.GetProperty("candidate").GetProperty("count").GetInt32() == 1);
+        // The primary answered two and predicted the canary's one off the answer path.
+        var report = await WaitForReport(serving, r => r.GetProperty("primary").GetProperty("count").GetInt32() == 3);
 
-        Assert.Equal(0, report.GetProperty("compared").GetInt32());
-        Assert.Equal(JsonValueKind.Null, report.GetProperty("agreement").ValueKind);
-        Assert.Contains("needs a shadow", report.GetProperty("note").GetString());
+        Assert.Equal(1, report.GetProperty("candidate").GetProperty("count").GetInt32());
+        Assert.Equal(1, report.GetProperty("compared").GetInt32());
+        Assert.Equal(1.0, report.GetProperty("agreement").GetDouble());
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("note").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_rollout_comparison_gives_each_models_accuracy_on_the_requests_people_reviewed()
+    {
+        var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"],
+            new ServeOptions { Model = _primary, Shadow = _candidate, Log = Path.Combine(_temp.Path, "log.db"), Review = true, ReviewSample = 1 });
+        await using var _ = app;
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single().Replace("localhost", "127.0.0.1")) };
+        for (int i = 0; i < 4; i++)
+            (await client.SendAsync(Post($"req-{i}", null))).Dispose();
+        var queue = app.Services.GetRequiredService<Kodiak.Monitoring.IReviewQueue>();
+        await WaitFor(() => queue.CountPendingAsync().Result == 4);
+        var items = await queue.PendingAsync(0, 4);
+        foreach (var (item, status, label) in items.Zip(new (string, string?)[] { ("confirmed", null), ("confirmed", null), ("corrected", "blue"), ("none-of-these", null) })
+                     .Select(p => (p.First, p.Second.Item1, p.Second.Item2)))
+            (await client.PostAsJsonAsync($"/api/review/{item.Id}", new { status, label })).Dispose();
+
+        var report = await client.GetJson("/api/rollout");
+
+        foreach (string model in new[] { "primary", "candidate" })
+        {
+            var reviewed = report.GetProperty(model).GetProperty("reviewed");
+            Assert.Equal((4, 2, 0.5), (reviewed.GetProperty("reviewed").GetInt32(), reviewed.GetProperty("correct").GetInt32(), reviewed.GetProperty("accuracy").GetDouble()));
+            Assert.InRange(reviewed.GetProperty("low").GetDouble(), 0.01, 0.49);
+            Assert.InRange(reviewed.GetProperty("high").GetDouble(), 0.51, 0.99);
+        }
     }
 
     static async Task<JsonElement> WaitForReport(ServingApp serving, Func<JsonElement, bool> ready)
@@ -219,9 +326,13 @@ public sealed class RolloutRouterTests : IDisposable
         }
     }
 
-    Task<ServingApp> StartWithAdminAsync(Action<ServeOptions> options, Action<ServeOptions>? more = null) =>
+    Task<ServingApp> StartWithAdminAsync(Action<ServeOptions> options, Action<ServeOptions>? more = null, Action<IServiceCollection>? services = null) =>
         ServingApp.StartAsync(_primary,
-            s => s.AddSingleton(new AdminToken(null, () => ["http://127.0.0.1:1"])).AddPredictionSink<RolloutComparison>(),
+            s =>
+            {
+                services?.Invoke(s);
+                s.AddSingleton(new AdminToken(null, () => ["http://127.0.0.1:1"])).AddPredictionSink<RolloutComparison>();
+            },
             o =>
             {
                 options(o);
@@ -231,6 +342,10 @@ public sealed class RolloutRouterTests : IDisposable
 
     static Task<HttpResponseMessage> Admin(ServingApp serving, string action) =>
         serving.Client.PostAsync($"/api/admin/{action}", new StringContent("{}", new MediaTypeHeaderValue("application/json")));
+
+    static Task<HttpResponseMessage> LoadCandidate(ServingApp serving, object body) => serving.Client.PostAsJsonAsync("/api/admin/candidate", body);
+
+    static (string?, string?) Named(JsonElement model) => (model.GetProperty("name").GetString(), model.GetProperty("role").GetString());
 
     static async Task WaitFor(Func<bool> condition)
     {

@@ -26,16 +26,17 @@ public static class ColourModel
 
     /// <summary>
     /// Writes the bundle; <paramref name="validItems"/> is the validation set it records, if any, <paramref name="resizeTo"/>
-    /// the size its item transform gives (the model's <paramref name="size"/> unless a damaged bundle is wanted).
+    /// the size its item transform gives (the model's <paramref name="size"/> unless a damaged bundle is wanted),
+    /// <paramref name="classes"/> the names its manifest gives the three outputs (<see cref="Classes"/> unless given).
     /// </summary>
     public static string Write(string path, int size = 16, int outputs = 3, bool features = true, IReadOnlyList<string>? validItems = null,
-        int? resizeTo = null, string dataFolder = "colours", bool outOfDomain = false)
+        int? resizeTo = null, string dataFolder = "colours", bool outOfDomain = false, IReadOnlyList<string>? classes = null)
     {
         var manifest = new BundleManifest
         {
             FormatVersion = ModelBundle.FormatVersion,
             Architecture = "ChannelMeans",
-            Classes = Classes,
+            Classes = classes ?? Classes,
             Input = new ModelInput(OnnxTensors.Input, size, size, "NCHW", "RGB", [0f, 1f], "nothing"),
             ItemTransforms = [JsonSerializer.SerializeToElement(TransformRecipe.ToJson(new Resize(resizeTo ?? size, ResizeMethod.Squish)))],
             Training = new TrainingSummary(dataFolder, new Dictionary<string, IReadOnlyDictionary<string, int>>(), 0, new Dictionary<string, double>(), 0, "test")
