@@ -9,6 +9,9 @@ public enum ModelRole
     /// <summary>A candidate that answers a share of the requests in place of the primary.</summary>
     Canary,
 
-    /// <summary>A candidate that predicts every request it is given off the answer path: its prediction is only recorded.</summary>
+    /// <summary>
+    /// A model predicting off the answer path, its prediction only recorded: a shadow candidate on every request, or the
+    /// primary on a canary's requests (so the two can be compared).
+    /// </summary>
     Shadow,
 }
