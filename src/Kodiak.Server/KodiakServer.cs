@@ -4,7 +4,7 @@ namespace Kodiak.Server;
 
 /// <summary>
 /// Builds the Kodiak web app: the page at <c>/</c>, the JSON API under <c>/api</c>, health checks, the OpenAPI
-/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c> and Prometheus metrics at <c>/metrics</c>, as
+/// document at <c>/openapi/v1.json</c>, the monitor at <c>/monitor</c>, the rollout at <c>/rollout</c> and Prometheus metrics at <c>/metrics</c>, as
 /// <c>kodiak serve</c> serves it. To put the API into an app of your own, use <see cref="KodiakServing"/>,
 /// <see cref="KodiakMonitor"/> and <see cref="KodiakPrometheus"/> instead.
 /// </summary>
@@ -52,6 +52,10 @@ public static class KodiakServer
         string candidate = router is RolloutRouter { State.Candidate: { } c } ? $", {c.Model.Predictor.Path} as its {KodiakMetrics.RoleTag(c.Role)}" : "";
         return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path}{candidate} at {string.Join(", ", app.Urls)}";
     }
+
+    /// <summary>The rollout page's address, with <c>?token=…</c> when it asks for the admin token; call it after the app has started.</summary>
+    /// <param name="app">An app from <see cref="Build"/>.</param>
+    public static string RolloutPageUrl(WebApplication app) => AdminTokenMiddleware.PageUrl(app, "/rollout");
 
     static void AddKodiak(this WebApplicationBuilder builder, ServeOptions options)
     {

@@ -14,9 +14,7 @@ internal static class MonitorApi
             .WithSummary("The monitoring report: class shares against the baseline, out-of-domain rate, confidence, latency and traffic per hour and day, and alarms.")
             .WithDescription("since and until: an ISO time, or a span back from now (30m, 24h, 7d); by default the monitor's window up to now. " +
                              "baselineSince and baselineUntil: a past window whose class shares replace the validation set's. model: one model's rows only.");
-        group.MapGet("/monitor", () => Page("monitor.html", "text/html; charset=utf-8")).ExcludeFromDescription();
-        group.MapGet("/monitor/monitor.js", () => Page("monitor.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        group.MapGet("/monitor/monitor.css", () => Page("monitor.css", "text/css; charset=utf-8")).ExcludeFromDescription();
+        group.MapAdminPage("monitor");
         return group;
     }
 
@@ -47,7 +45,4 @@ internal static class MonitorApi
 
         return TypedResults.Ok((await reports.ReadAsync(from, to, baseline, model, cancellation))!);
     }
-
-    static IResult Page(string file, string contentType) =>
-        Results.Stream(typeof(MonitorApi).Assembly.GetManifestResourceStream($"wwwroot.{file}")!, contentType);
 }

@@ -24,9 +24,7 @@ internal static class ReviewApi
             .WithName("PostReview")
             .WithSummary("Reviews a pending item: confirmed, corrected (label: another of the model's classes) or none-of-these.")
             .WithDescription("404 when there is no such item (never queued, or deleted by the log's retention); 409 when it was reviewed already.");
-        group.MapGet("/review", () => Page("review.html", "text/html; charset=utf-8")).ExcludeFromDescription();
-        group.MapGet("/review/review.js", () => Page("review.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        group.MapGet("/review/review.css", () => Page("review.css", "text/css; charset=utf-8")).ExcludeFromDescription();
+        group.MapAdminPage("review");
         return group;
     }
 
@@ -101,9 +99,6 @@ internal static class ReviewApi
         ReviewStatus.NoneOfThese => "none-of-these",
         _ => "pending",
     };
-
-    static IResult Page(string file, string contentType) =>
-        Results.Stream(typeof(ReviewApi).Assembly.GetManifestResourceStream($"wwwroot.{file}")!, contentType);
 
     /// <summary>One page of pending items.</summary>
     /// <param name="Pending">How many items are pending in all.</param>

@@ -5,12 +5,13 @@ namespace Kodiak.Server;
 
 /// <summary>
 /// <c>POST /api/admin/promote</c> and <c>/api/admin/rollback</c>: swap the serving model without a restart; <c>GET /api/rollout</c>:
-/// how the candidate compares; <c>POST</c> and <c>DELETE /api/admin/candidate</c>: load or drop a candidate. All behind the admin token off loopback.
+/// how the candidate compares, and the page at <c>/rollout</c>; <c>POST</c> and <c>DELETE /api/admin/candidate</c>: load or drop a candidate. All behind the admin token off loopback.
 /// </summary>
 internal static class RolloutApi
 {
     public static RouteGroupBuilder MapRolloutApi(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGroup("").RequireAdminToken().MapAdminPage("rollout");
         var api = endpoints.MapGroup("/api").WithTags("Rollout").RequireAdminToken();
         api.MapGet("/rollout", Compare)
             .WithName("GetRollout")

@@ -50,7 +50,7 @@ internal sealed class RolloutComparison : IPredictionSink
             ? (candidate.Model, KodiakMetrics.RoleTag(candidate.Role))
             : (state.Previous?.Primary, "previous");
         if (other is null)
-            return new RolloutReport(Stats(primary, "primary", seen, []), null, 0, null, [], Capacity,
+            return new RolloutReport(Stats(primary, "primary", seen, []), null, null, 0, null, [], Capacity,
                 "No candidate: load one with kodiak rollout load URL CANDIDATE.kodiak --shadow (or --canary-percent N), or start the server with --shadow or --canary.");
 
         // A request's two predictions share its id and admission time (an id a caller reused has another time).
@@ -74,6 +74,7 @@ internal sealed class RolloutComparison : IPredictionSink
         return new RolloutReport(
             Stats(primary, "primary", seen, [.. reviewed.Select(r => (r.p.Primary, r.Item2))]),
             Stats(other, role, seen, [.. reviewed.Select(r => (r.p.Other, r.Item2))]),
+            state.Split is { } split ? new CanaryShare(split.Percent, split.Sources?.Order(StringComparer.Ordinal).ToArray()) : null,
             pairs.Length,
             pairs.Length == 0 ? null : pairs.Count(p => p.Primary.Label == p.Other.Label) / (double)pairs.Length,
             confusion, Capacity,
@@ -119,12 +120,13 @@ internal sealed class RolloutComparison : IPredictionSink
 /// <summary>The answer to <c>GET /api/rollout</c>, over the last <see cref="RolloutComparison.Capacity"/> predictions.</summary>
 /// <param name="Primary">The primary's numbers.</param>
 /// <param name="Candidate">The candidate's (role shadow or canary), or after a promote the previous primary's (role previous); null without either.</param>
+/// <param name="Canary">A canary's share of the requests, or null for a shadow or none.</param>
 /// <param name="Compared">Requests both predicted.</param>
 /// <param name="Agreement">The share of those where both gave the same label; null when none.</param>
 /// <param name="Confusion">Per pair of labels (primary's, candidate's), how many of those requests.</param>
 /// <param name="Window">Most predictions kept.</param>
 /// <param name="Note">Why there is no candidate or no agreement yet, or null.</param>
-internal sealed record RolloutReport(ModelStats Primary, ModelStats? Candidate, int Compared, double? Agreement, IReadOnlyList<LabelPair> Confusion, int Window, string? Note);
+internal sealed record RolloutReport(ModelStats Primary, ModelStats? Candidate, CanaryShare? Canary, int Compared, double? Agreement, IReadOnlyList<LabelPair> Confusion, int Window, string? Note);
 
 /// <summary>One model's predictions in the window.</summary>
 /// <param name="Name">Its name.</param>
@@ -138,6 +140,11 @@ internal sealed record RolloutReport(ModelStats Primary, ModelStats? Candidate, 
 /// <param name="Reviewed">Its accuracy on the compared requests people reviewed, with their count and a 95% Wilson interval: the same requests for both models.</param>
 internal sealed record ModelStats(string Name, string Version, string Role, int Count, double? OutOfDomainRate, double? MeanConfidence, double? LatencyP50Ms,
     double? LatencyP95Ms, ReviewAccuracy Reviewed);
+
+/// <summary>Which requests a canary answers.</summary>
+/// <param name="Percent">The share of the sources, 0–100.</param>
+/// <param name="Sources">When not null, only these sources.</param>
+internal sealed record CanaryShare(double Percent, IReadOnlyList<string>? Sources);
 
 /// <summary>How many compared requests got <paramref name="Primary"/> from the primary and <paramref name="Candidate"/> from the candidate.</summary>
 internal sealed record LabelPair(string Primary, string Candidate, int Count);

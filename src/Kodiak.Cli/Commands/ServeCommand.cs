@@ -85,6 +85,7 @@ internal static class ServeCommand
         Host(terminal, () => KodiakServer.Build(["--urls", urls], options),
             app => [KodiakServer.Describe(app), $"Open {app.Urls.First()} in a browser and upload an image. Ctrl+C stops.",
                 $"Monitor: {KodiakMonitor.PageUrl(app)}  Metrics: {new Uri(new Uri(app.Urls.First()), "/metrics")}",
+                $"Rollout: {KodiakServer.RolloutPageUrl(app)}",
                 .. options.Review ? [$"Review: {ReviewServing.PageUrl(app)}"] : Array.Empty<string>()], cancellation);
 
     /// <summary>
