@@ -13,6 +13,8 @@ return args.FirstOrDefault() switch
     "serve-log" => await ServeLogBenchmark.Run(args[1..]),
     "crossfeed" => CrossFeed.Run(args[1..]),
     "ood" => OodBenchmark.Run(args[1..]),
+    "precision" => PrecisionBenchmark.Run(args[1..]),
+    "profile" => ProfileBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -37,6 +39,12 @@ static int Usage()
                                          training images/s of the Learner's unfrozen one-cycle epoch
                                          (loading and augmentation included) vs a bare TorchSharp
                                          forward/backward/AdamW loop on the same model, before and after.
+          precision [--size 224] [--batch-size 64] [--steps 3] [--rounds 3]
+                                         training and eval images/s of fp32 and bf16, each with and
+                                         without channels-last input, taking turns on one model.
+          profile [FOLDER] [--size 224] [--batch-size 64]
+                                         one unfrozen epoch in fp32 and in bf16, its time split into
+                                         batch wait, forward, loss, backward, optimiser step, validation.
           heap [--size 224] [--batch-size 64] [--steps 3] [--rounds 2]
                                          images/s of the bare training loop with glibc's default heap
                                          vs reusing large freed blocks (TrainingMemory), alternating.

@@ -15,4 +15,10 @@ public sealed record TrainingSummary(string DataFolder, IReadOnlyDictionary<stri
     /// trained with can be found again (e.g. by <c>kodiak clean</c>); null in bundles from before it was recorded.
     /// </summary>
     public IReadOnlyList<string>? ValidItems { get; init; }
+
+    /// <summary>
+    /// What the training computed in, <c>fp32</c> or <c>bf16</c> (the exported weights are fp32 either way); null in
+    /// bundles from before it was recorded.
+    /// </summary>
+    public string? Precision { get; init; }
 }

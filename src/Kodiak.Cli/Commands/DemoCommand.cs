@@ -37,7 +37,8 @@ internal static class DemoCommand
             var data = new DataSettings(SamplePath, parse.GetValue(size), "random-crop", MinScale: 0.5, Augment: true, BatchSize: 16,
                 ValidPct: 0.2, Seed: 42, Threads: null);
             var settings = new TrainCommand.TrainSettings(data, parse.GetValue(output)!, parse.GetValue(epochs), FreezeEpochs: 1, Lr: 2e-3,
-                LabelSmoothing: 0, Balance: false, KeepBest: false, Tta: false, Checkpoint: false, Resume: false);
+                LabelSmoothing: 0, Balance: false, KeepBest: false, Tta: false, Checkpoint: false, Resume: false,
+                Precision: Precision.Auto);
             int code = Prepare(terminal, settings);
             if (code != 0 || parse.GetValue(noServe))
                 return code;

@@ -16,9 +16,10 @@ internal static class LrFindCommand
         var end = new Option<double>("--end") { Description = "Last learning rate of the sweep.", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int>("--iterations") { Description = "Batches in the sweep, at most.", DefaultValueFactory = _ => 100 }
             .Must(n => n >= 2, "must be at least 2");
+        var precision = PrecisionOption.Create();
         var command = new Command("lr-find", "Sweep the learning rate on a new (frozen) learner and suggest one for train --lr.")
         {
-            output, start, end, iterations,
+            output, start, end, iterations, precision,
         };
         var dataOptions = new DataSettings.Options(command);
         command.SetAction(parse =>
@@ -37,6 +38,7 @@ internal static class LrFindCommand
                 TrainingMemory.ReuseLargeBlocks = true; // process-wide, so the command chooses it (see TrainingMemory)
                 using var learner = VisionLearner.Create(dls, Arch.ResNet18, seed: data.Seed);
                 learner.Cancellation = stop;
+                PrecisionOption.Apply(terminal, learner, PrecisionOption.Parse(parse.GetValue(precision)!));
                 var found = learner.LrFind(parse.GetValue(start), parse.GetValue(end), parse.GetValue(iterations));
                 found.Plot(plot);
                 terminal.Out.MarkupLineInterpolated(

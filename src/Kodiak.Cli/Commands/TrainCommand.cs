@@ -30,9 +30,10 @@ internal static class TrainCommand
         var tta = new Option<bool>("--tta") { Description = "Also report the error with test-time augmentation (4 augmented views + the plain one)." };
         var checkpoint = new Option<bool>("--checkpoint") { Description = "Save a checkpoint to OUT/checkpoint after every epoch." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (same data and options), checkpointing on." };
+        var precision = PrecisionOption.Create();
         var command = new Command("train", "Fine-tune the pretrained ResNet18 on DATA (fastai's fine_tune) and save the model and a report.")
         {
-            output, epochs, freezeEpochs, lr, labelSmoothing, balance, keepBest, tta, checkpoint, resume,
+            output, epochs, freezeEpochs, lr, labelSmoothing, balance, keepBest, tta, checkpoint, resume, precision,
         };
         var dataOptions = new DataSettings.Options(command);
         command.Validators.Add(result =>
@@ -45,16 +46,19 @@ internal static class TrainCommand
         {
             var settings = new TrainSettings(dataOptions.Read(parse), parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(freezeEpochs),
                 parse.GetValue(lr), parse.GetValue(labelSmoothing), parse.GetValue(balance), parse.GetValue(keepBest), parse.GetValue(tta),
-                parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume));
+                parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume), PrecisionOption.Parse(parse.GetValue(precision)!));
             return terminal.RunStoppable("after this batch", stop => Train(terminal, settings, stop));
         });
         return command;
     }
 
     internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, double LabelSmoothing, bool Balance,
-        bool KeepBest, bool Tta, bool Checkpoint, bool Resume)
+        bool KeepBest, bool Tta, bool Checkpoint, bool Resume, Precision Precision)
     {
-        /// <summary>What must be the same to resume a run: everything that shapes the data and the training.</summary>
+        /// <summary>
+        /// What must be the same to resume a run: everything that shapes the data and the training (not the threads or
+        /// the precision, which only change how fast it goes, so a run can resume on another machine).
+        /// </summary>
         public string Recipe => JsonSerializer.Serialize(new { Data = Data with { Threads = null }, Epochs, FreezeEpochs, Lr, LabelSmoothing, Balance, KeepBest }, Terminal.Json);
     }
 
@@ -72,6 +76,7 @@ internal static class TrainCommand
         TrainingMemory.ReuseLargeBlocks = true;
         using var learner = VisionLearner.Create(dls, Arch.ResNet18, labelSmoothing: s.LabelSmoothing, seed: s.Data.Seed);
         learner.Cancellation = cancellation;
+        PrecisionOption.Apply(terminal, learner, s.Precision);
         learner.KeepBest = s.KeepBest;
         if (s.Balance) learner.ClassWeights = learner.BalancedClassWeights();
         if (s.Resume)

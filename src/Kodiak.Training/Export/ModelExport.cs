@@ -61,6 +61,7 @@ public static class ModelExport
                 learner.Recorder.Epochs.Count, metrics, learner.Recorder.Epochs.Sum(e => e.Seconds), KodiakVersion)
             {
                 ValidItems = [.. dls.Valid.Items.Select(item => Path.GetRelativePath(dls.Valid.DataPath, item.Path).Replace('\\', '/'))],
+                Precision = learner.Precision.Name,
             },
         };
         learner.Model.eval();

@@ -53,6 +53,8 @@ public static class TrainingReport
             tta_error_rate = evaluation?.Tta?.ErrorRate,
             tta_valid_loss = evaluation?.Tta?.ValidLoss,
             tta_ms_per_image = evaluation?.Tta?.MillisecondsPerImage,
+            precision = learner.Precision.Name,
+            precision_reason = learner.Precision.Reason,
             train_seconds = seconds,
             images_per_second = trainedImages / seconds,
             classes = dls.Vocab,

@@ -118,6 +118,24 @@ public sealed partial class Learner : IDisposable
         }
     }
 
+    /// <summary>
+    /// What training, validation and prediction compute in, and why (fp32 by default); set it to
+    /// <c>PrecisionChoice.Of(Precision.Auto)</c> for bf16 where the CPU has it. The weights, the optimiser's state,
+    /// the loss, checkpoints and exports stay fp32 either way (see <see cref="Models.Precision.Bf16"/>).
+    /// </summary>
+    public PrecisionChoice Precision
+    {
+        get => _precision;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Model.Precision = value.Precision;
+            _precision = value;
+        }
+    }
+
+    PrecisionChoice _precision = new(Models.Precision.Fp32, "the default");
+
     /// <summary>The epoch whose weights the last fit kept when <see cref="KeepBest"/> is set (null otherwise).</summary>
     public EpochResult? KeptEpoch => Callbacks.OfType<KeepBestCallback>().FirstOrDefault()?.Kept;
 

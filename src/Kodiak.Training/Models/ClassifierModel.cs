@@ -67,6 +67,25 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>The pretrained body.</summary>
     public ResNet18Body Body => body;
 
+    /// <summary>
+    /// What <see cref="forward"/> computes in: <see cref="Models.Precision.Fp32"/> (the default) or
+    /// <see cref="Models.Precision.Bf16"/>, the body in bfloat16 on a per-pass bf16 copy of the fp32 weights, its output
+    /// back in fp32 for the head; the weights themselves stay fp32. Resolve <see cref="Models.Precision.Auto"/> with
+    /// <see cref="PrecisionChoice.Of(Models.Precision)"/> first.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to Auto.</exception>
+    public Precision Precision
+    {
+        get => _precision;
+        set => _precision = value is Precision.Fp32 or Precision.Bf16 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The model computes in fp32 or bf16; resolve auto with PrecisionChoice.Of first.");
+    }
+
+    Precision _precision = Precision.Fp32;
+
+    /// <summary>Whether the body gets its input in channels-last memory order (measured in bench/README.md).</summary>
+    internal bool ChannelsLast { get; set; }
+
     /// <summary>The classification head.</summary>
     public ClassifierHead Head => head;
 
@@ -75,17 +94,29 @@ public sealed class ClassifierModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor rgb01)
     {
         using var scope = NewDisposeScope();
-        return head.forward(body.forward(input.forward(rgb01))).MoveToOuterDisposeScope();
+        return head.forward(FeatureMap(rgb01, _precision)).MoveToOuterDisposeScope();
+    }
+
+    // The body's feature map, in fp32 whatever it computed in: the head, the loss and the exported outputs stay fp32.
+    Tensor FeatureMap(Tensor rgb01, Precision precision)
+    {
+        var x = input.forward(rgb01);
+        bool bf16 = precision == Precision.Bf16;
+        if (bf16) x = x.to(ScalarType.BFloat16);
+        // TorchSharp has no memory_format argument: a permuted copy, viewed back as NCHW, has channels-last strides.
+        if (ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        var map = body.forward(x);
+        return bf16 ? map.to(ScalarType.Float32) : map;
     }
 
     /// <summary>
     /// Logits [N, classes] and the body's globally average-pooled features [N, 512], the exported model's
-    /// <c>logits</c> and <c>features</c> outputs.
+    /// <c>logits</c> and <c>features</c> outputs, so computed in fp32 as the exported model is, whatever <see cref="Precision"/> says.
     /// </summary>
     internal (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor rgb01)
     {
         using var scope = NewDisposeScope();
-        var activations = body.forward(input.forward(rgb01));
+        var activations = FeatureMap(rgb01, Precision.Fp32);
         var logits = head.forward(activations);
         var features = activations.mean([2, 3]);
         return (logits.MoveToOuterDisposeScope(), features.MoveToOuterDisposeScope());

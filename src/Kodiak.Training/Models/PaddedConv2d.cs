@@ -70,7 +70,9 @@ internal sealed class PaddedConv2d : nn.Module<Tensor, Tensor>
         bool symmetric = pads.Top == pads.Bottom && pads.Left == pads.Right;
         var padded = symmetric ? input : nn.functional.pad(input, pads.ToTorchPad(), PaddingModes.Constant, 0.0);
         long[] convPadding = symmetric ? [pads.Top, pads.Left] : [0, 0];
-        var output = nn.functional.conv2d(padded, weight, bias: null, strides: [Stride, Stride], padding: convPadding);
+        // Mixed precision: convolve a copy of the fp32 weight in the input's type; its gradient flows back to the fp32 weight.
+        var kernel = input.dtype == weight.dtype ? weight : weight.to(input.dtype);
+        var output = nn.functional.conv2d(padded, kernel, bias: null, strides: [Stride, Stride], padding: convPadding);
         return output.MoveToOuterDisposeScope();
     }
 }
