@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Training.Models;
 using Kodiak.Vision.Codecs;
@@ -9,9 +10,9 @@ using static TorchSharp.torch;
 namespace Kodiak.Bench;
 
 /// <summary>
-/// Serving speed: the <see cref="Predictor"/> (ONNX Runtime, folded graph) next to TorchSharp eager eval of the same
-/// bundle, in one run, on the same encoded images held in memory. Both paths decode and preprocess with the same
-/// Kodiak.Vision code, which is also timed on its own.
+/// Serving speed: the <see cref="Predictor"/> (ONNX Runtime, folded graph; fp32, and int8 when the bundle has it) next
+/// to TorchSharp eager eval of the same bundle, in one run, on the same encoded images held in memory. Every path decodes
+/// and preprocesses with the same Kodiak.Vision code, which is also timed on its own.
 /// </summary>
 internal static class PredictBenchmark
 {
@@ -37,7 +38,12 @@ internal static class PredictBenchmark
         // Both sides get the same thread count: all cores unless --threads says otherwise.
         int threads = Cli.Option(args, "--threads", Environment.ProcessorCount);
         set_num_threads(threads);
-        using var predictor = Predictor.Load(bundlePath, new PredictorOptions { IntraOpThreads = threads });
+        using var predictor = Predictor.Load(bundlePath, new PredictorOptions { IntraOpThreads = threads, Variant = ModelBundle.DefaultVariant });
+        using var int8 = predictor.Manifest.Variants.ContainsKey(ModelBundle.Int8Variant)
+            ? Predictor.Load(bundlePath, new PredictorOptions { IntraOpThreads = threads, Variant = ModelBundle.Int8Variant })
+            : null;
+        if (int8 is null)
+            Console.WriteLine($"note: {bundlePath} has no int8 model (kodiak export --int8 {bundlePath} adds one); timing fp32 only.");
         using var model = ClassifierModel.Load(bundlePath);
         model.eval();
         var transforms = TransformRecipe.FromJson(predictor.Manifest.ItemTransforms, bundlePath);
@@ -71,28 +77,44 @@ internal static class PredictBenchmark
         var prepare = Times(runs, i => Prepare([images[i % images.Length]]));
         // Alternate the two on the same image so background load hits both alike.
         var predictorTimes = new List<double>();
+        var int8Times = new List<double>();
         var torchTimes = new List<double>();
         for (int i = 0; i < runs; i++)
         {
             var image = images[i % images.Length];
             predictorTimes.Add(Time(() => predictor.Predict(image)));
+            if (int8 is not null)
+                int8Times.Add(Time(() => int8.Predict(image)));
             torchTimes.Add(Time(() => Torch([image])));
         }
 
-        double predictorRate = 0, torchRate = 0;
+        double predictorRate = 0, int8Rate = 0, torchRate = 0;
         for (int b = 0; b < batches; b++)
         {
             var batch = Enumerable.Range(b * BatchSize, BatchSize).Select(i => images[i % images.Length]).ToArray();
-            predictorRate += Time(() => predictor.PredictBatch([.. batch.Select(x => (ImageSource)x)]));
+            ImageSource[] sources = [.. batch.Select(x => (ImageSource)x)];
+            predictorRate += Time(() => predictor.PredictBatch(sources));
+            if (int8 is not null)
+                int8Rate += Time(() => int8.PredictBatch(sources));
             torchRate += Time(() => Torch(batch));
         }
         predictorRate = batches * BatchSize / (predictorRate / 1000);
+        int8Rate = batches * BatchSize / (int8Rate / 1000);
         torchRate = batches * BatchSize / (torchRate / 1000);
 
         Console.WriteLine($"decode + preprocess, 1 image:   p50 {Stats.Percentile(prepare, 0.50),7:0.00} ms  p95 {Stats.Percentile(prepare, 0.95),7:0.00} ms");
         Console.WriteLine($"Predictor.Predict, 1 image:     p50 {Stats.Percentile(predictorTimes, 0.50),7:0.00} ms  p95 {Stats.Percentile(predictorTimes, 0.95),7:0.00} ms");
+        if (int8 is not null)
+            Console.WriteLine($"Predictor.Predict int8, 1 image: p50 {Stats.Percentile(int8Times, 0.50),6:0.00} ms  p95 {Stats.Percentile(int8Times, 0.95),7:0.00} ms");
         Console.WriteLine($"TorchSharp eval, 1 image:       p50 {Stats.Percentile(torchTimes, 0.50),7:0.00} ms  p95 {Stats.Percentile(torchTimes, 0.95),7:0.00} ms");
-        Console.WriteLine($"batch {BatchSize}: Predictor {predictorRate:0.0} images/s, TorchSharp {torchRate:0.0} images/s ({batches} batches each)");
+        Console.WriteLine($"batch {BatchSize}: Predictor {predictorRate:0.0} images/s{(int8 is null ? "" : $", int8 {int8Rate:0.0} images/s")}, TorchSharp {torchRate:0.0} images/s ({batches} batches each)");
+        if (int8 is not null)
+        {
+            Console.WriteLine($"ratio int8 / fp32 p50 latency: {Stats.Percentile(int8Times, 0.50) / Stats.Percentile(predictorTimes, 0.50):0.00}");
+            // For bench/predict-vs-fastai.sh.
+            Console.WriteLine($"int8_p50_ms {Stats.Percentile(int8Times, 0.50):0.000}");
+        }
+
         Console.WriteLine($"ratio Predictor / TorchSharp p50 latency: {Stats.Percentile(predictorTimes, 0.50) / Stats.Percentile(torchTimes, 0.50):0.00} (target ≤ 0.6)");
         return 0;
     }

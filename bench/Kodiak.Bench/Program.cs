@@ -11,6 +11,7 @@ return args.FirstOrDefault() switch
     "predict" => PredictBenchmark.Run(args[1..]),
     "serve" => await ServeBenchmark.Run(args[1..]),
     "serve-log" => await ServeLogBenchmark.Run(args[1..]),
+    "coldstart" => await ColdStartBenchmark.Run(args[1..]),
     "crossfeed" => CrossFeed.Run(args[1..]),
     "ood" => OodBenchmark.Run(args[1..]),
     "precision" => PrecisionBenchmark.Run(args[1..]),
@@ -49,15 +50,22 @@ static int Usage()
                                          images/s of the bare training loop with glibc's default heap
                                          vs reusing large freed blocks (TrainingMemory), alternating.
           predict MODEL.kodiak [FOLDER] [--runs 50] [--batches 5] [--threads N]
-                                         Predictor (ONNX Runtime) vs TorchSharp eager eval of the same
-                                         bundle: single-image latency p50/p95, batch-32 images/s, and
-                                         decode + preprocess time per image. FOLDER: ../shared/data/clipart3.
+                                         Predictor (ONNX Runtime; fp32, and int8 when the bundle has it) vs
+                                         TorchSharp eager eval of the same bundle: single-image latency
+                                         p50/p95, batch-32 images/s, and decode + preprocess time per image.
+                                         FOLDER: ../shared/data/clipart3. bench/predict-vs-fastai.sh puts
+                                         int8 next to fastai's learn.predict.
           crossfeed dump|replay DATA FOLDER [--size 128] [--epochs 4] [--seed 1] [--no-dropout] [--head DIR]
                                          not a benchmark: Kodiak's batches to files for fastai, or Kodiak's
                                          model, optimiser and schedule on fastai's batches (quality/README.md).
-          serve MODEL [--images samples/clipart] [--seconds 10]
+          serve MODEL [--images samples/clipart] [--seconds 10] [--precision int8|fp32]
                                          requests/s and p50/p95 latency of POST /api/predict on
-                                         127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off.
+                                         127.0.0.1 at concurrency 1, 8 and 32, micro-batching on vs off;
+                                         then ONNX Runtime alone running the server's concurrency-32
+                                         batch sizes in a loop, and the ratio server / ORT alone.
+          coldstart MODEL [--runs 5] [--kodiak src/Kodiak.Cli/bin/Release/net10.0/kodiak]
+                                         ms from starting `kodiak serve` to its first answered
+                                         prediction, int8 and fp32 taking turns.
           serve-log MODEL [--images samples/clipart] [--seconds 10]
                                          requests/s of POST /api/predict with the prediction log on
                                          (SQLite) vs off at concurrency 8 and 32, and rows written.

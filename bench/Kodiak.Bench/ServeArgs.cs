@@ -1,10 +1,11 @@
 namespace Kodiak.Bench;
 
-/// <summary>The command line the serving benchmarks share: <c>MODEL [--images FOLDER] [--seconds S]</c>.</summary>
+/// <summary>The command line the serving benchmarks share: <c>MODEL [--images FOLDER] [--seconds S] [--precision int8|fp32]</c>.</summary>
 /// <param name="Model">The bundle to serve.</param>
 /// <param name="Folder">The images sent, in turn.</param>
 /// <param name="Seconds">Load time per cell.</param>
-internal sealed record ServeArgs(string Model, string Folder, double Seconds)
+/// <param name="Precision">The model variant served; null: the server's default (int8 when the bundle has it).</param>
+internal sealed record ServeArgs(string Model, string Folder, double Seconds, string? Precision = null)
 {
     /// <summary>The arguments, or null after saying on stderr what is wrong.</summary>
     /// <param name="command">The benchmark's name, for messages.</param>
@@ -13,7 +14,7 @@ internal sealed record ServeArgs(string Model, string Folder, double Seconds)
     {
         double seconds = 10;
         string folder = "samples/clipart";
-        string? model = null;
+        string? model = null, precision = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--seconds" && i + 1 < args.Length && double.TryParse(args[++i], out seconds) && seconds > 0)
@@ -21,6 +22,12 @@ internal sealed record ServeArgs(string Model, string Folder, double Seconds)
             if (args[i] == "--images" && i + 1 < args.Length)
             {
                 folder = args[++i];
+                continue;
+            }
+
+            if (args[i] == "--precision" && i + 1 < args.Length)
+            {
+                precision = args[++i];
                 continue;
             }
 
@@ -40,6 +47,6 @@ internal sealed record ServeArgs(string Model, string Folder, double Seconds)
             return null;
         }
 
-        return new ServeArgs(model, folder, seconds);
+        return new ServeArgs(model, folder, seconds, precision);
     }
 }

@@ -1,19 +1,30 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
+using Kodiak.Bundle;
 using Kodiak.Server;
 using Kodiak.Vision.Files;
+using Kodiak.Vision.Transforms;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
+using OrtSessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
 namespace Kodiak.Bench;
 
 /// <summary>
 /// <c>POST /api/predict</c> against the app on 127.0.0.1: requests/s and p50/p95 latency at several concurrencies,
-/// micro-batching on (batch 16, wait 5 ms) against off (batch 1, no wait), in one run.
+/// micro-batching on (batch 16, wait 5 ms) against off (batch 1, no wait), in one run; then ONNX Runtime alone on the
+/// same model, running the batch sizes the batching server ran at concurrency 32 in a loop on preprocessed images, and
+/// the server's images/s at concurrency 32 as a share of that.
 /// </summary>
 internal static class ServeBenchmark
 {
     static readonly int[] Concurrencies = [1, 8, 32];
+
+    /// <summary>The server's meter (KodiakMetrics.MeterName, internal to Kodiak.Server).</summary>
+    const string ServerMeter = "Kodiak.Server";
 
     /// <summary>Rounds per cell; the modes take turns.</summary>
     const int Rounds = 4;
@@ -22,7 +33,7 @@ internal static class ServeBenchmark
     {
         if (ServeArgs.Parse("serve", args) is not { } parsed)
             return 2;
-        var (model, folder, seconds) = parsed;
+        var (model, folder, seconds, precision) = parsed;
 
         var images = ImageFiles.Get(folder).Select(File.ReadAllBytes).ToArray();
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
@@ -45,13 +56,17 @@ internal static class ServeBenchmark
                 MaxBatchSize = maxBatch,
                 MaxBatchWait = wait,
                 QueueCapacity = 256,
+                Precision = precision,
             });
             await app.StartAsync();
             apps.Add(app);
             clients.Add(new HttpClient { BaseAddress = new Uri(app.Urls.Single()) });
         }
 
+        string variant = apps[0].Services.GetRequiredService<IModelRouter>().Models[0].Predictor.Variant;
+        Console.WriteLine($"precision: {variant}");
         var results = new Dictionary<(string, int), Cell>();
+        var batchSizes = new List<int>();
         foreach (int concurrency in Concurrencies)
         {
             var rounds = modes.Select(_ => new List<Round>()).ToArray();
@@ -60,7 +75,11 @@ internal static class ServeBenchmark
             for (int round = 0; round < Rounds; round++)
             {
                 for (int m = 0; m < modes.Length; m++)
+                {
+                    // The batches the batching server runs at the highest concurrency are what ONNX Runtime alone repeats.
+                    using var sizes = m == 0 && concurrency == Concurrencies[^1] ? BatchSizes(batchSizes) : null;
                     rounds[m].Add(await Load(clients[m], images, concurrency, TimeSpan.FromSeconds(seconds / Rounds)));
+                }
             }
 
             for (int m = 0; m < modes.Length; m++)
@@ -97,7 +116,65 @@ internal static class ServeBenchmark
             Console.WriteLine($"concurrency {concurrency}: on/off requests/s ×{on.RequestsPerSecond / off.RequestsPerSecond:0.00}, p95 ×{on.P95 / off.P95:0.00}");
         }
 
+        double alone = OrtAlone(model, variant, images, batchSizes, TimeSpan.FromSeconds(seconds));
+        double served = results[(modes[0].Name, Concurrencies[^1])].RequestsPerSecond;
+        Console.WriteLine($"ONNX Runtime alone ({variant}, the server's {batchSizes.Count} batches of mean size {batchSizes.Average():0.0} at concurrency {Concurrencies[^1]}, in a loop): {alone:0.0} images/s");
+        Console.WriteLine($"ratio server (batching on, concurrency {Concurrencies[^1]}) / ONNX Runtime alone: {served / alone:0.00} (target ≥ 0.8)");
         return 0;
+    }
+
+    /// <summary>Records every batch size the server's batchers run while the result is not disposed.</summary>
+    static MeterListener BatchSizes(List<int> sizes)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ServerMeter && instrument.Name == "kodiak.batch.size")
+                    l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, size, _, _) =>
+        {
+            lock (sizes)
+                sizes.Add(size);
+        });
+        listener.Start();
+        return listener;
+    }
+
+    /// <summary>
+    /// Images/s of an ONNX Runtime session of the served variant (the Predictor's settings) running <paramref name="sizes"/>
+    /// batches of preprocessed images in turn, for <paramref name="duration"/>: the model's own rate, without HTTP or decoding.
+    /// </summary>
+    static double OrtAlone(string model, string variant, byte[][] encoded, IReadOnlyList<int> sizes, TimeSpan duration)
+    {
+        var bundle = ModelBundle.Open(model);
+        var (width, height) = (bundle.Manifest.Input.Width, bundle.Manifest.Input.Height);
+        var transforms = TransformRecipe.FromJson(bundle.Manifest.ItemTransforms, model);
+        int length = 3 * width * height, largest = sizes.Max();
+        var pixels = new float[largest * length];
+        for (int i = 0; i < largest; i++)
+            ItemPipeline.Load(encoded[i % encoded.Length], transforms, ItemContext.Validation()).ToChwFloats(pixels.AsSpan(i * length, length));
+        using var options = new OrtSessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        using var session = new InferenceSession(bundle.ReadOnnxModel(variant), options);
+        using var run = new RunOptions();
+        void Batch(int size)
+        {
+            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, size * length), [size, 3, height, width]);
+            using var outputs = session.Run(run, [OnnxTensors.Input], [input], [OnnxTensors.Probabilities]);
+        }
+
+        Batch(largest); // warm-up
+        long images = 0;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; clock.Elapsed < duration; i++)
+        {
+            Batch(sizes[i % sizes.Count]);
+            images += sizes[i % sizes.Count];
+        }
+
+        return images / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary><paramref name="concurrency"/> clients each posting one image after another for <paramref name="duration"/>.</summary>

@@ -22,7 +22,7 @@ internal static class ServeLogBenchmark
     {
         if (ServeArgs.Parse("serve-log", args) is not { } parsed)
             return 2;
-        var (model, folder, seconds) = parsed;
+        var (model, folder, seconds, _) = parsed;
 
         var images = ImageFiles.Get(folder).Select(File.ReadAllBytes).ToArray();
         var temp = Directory.CreateTempSubdirectory("kodiak-bench-log-");

@@ -55,4 +55,11 @@ public sealed record BundleManifest
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public CompanionFile? TrainingWeights { get; init; }
+
+    /// <summary>
+    /// How the <see cref="ModelBundle.Int8Variant"/> model was quantized and how it agrees with fp32 on the validation
+    /// images; null when the bundle has no int8 model.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public QuantizationReport? Quantization { get; init; }
 }

@@ -29,6 +29,12 @@ public sealed class ModelBundle
     /// <summary>The model variant every bundle has (full-precision floats), stored as <see cref="OnnxEntry"/>.</summary>
     public const string DefaultVariant = "fp32";
 
+    /// <summary>The statically quantized variant (int8 weights and activations), when a bundle has one, stored as <see cref="Int8Entry"/>.</summary>
+    public const string Int8Variant = "int8";
+
+    /// <summary>The entry holding the <see cref="Int8Variant"/> model.</summary>
+    public const string Int8Entry = "model.int8.onnx";
+
     /// <summary>What is appended to a bundle's file name for the file of TorchSharp weights beside it (<c>model.kodiak.weights</c>).</summary>
     public const string TrainingWeightsSuffix = ".weights";
 
@@ -102,15 +108,62 @@ public sealed class ModelBundle
         CompanionFile? trainingWeights = null;
         if (writeTrainingWeights is not null)
         {
-            string weightsPath = System.IO.Path.GetFullPath(path) + TrainingWeightsSuffix;
             using var weights = new MemoryStream();
             writeTrainingWeights(weights);
             // ToArray, not GetBuffer: works even if the writer closed the stream, as TorchSharp's save does.
-            byte[] bytes = weights.ToArray();
-            AtomicFile.Write(weightsPath, file => file.Write(bytes));
-            trainingWeights = new CompanionFile(System.IO.Path.GetFileName(weightsPath), Hash(bytes));
+            trainingWeights = WriteTrainingWeights(path, weights.ToArray());
         }
 
+        WriteZip(path, manifest, onnxModel, entries, allVariants, trainingWeights);
+    }
+
+    /// <summary>
+    /// Adds a model variant to an existing bundle, or replaces the one of that name, atomically: the bundle is written
+    /// again whole (every other entry and variant kept, each checked against its SHA-256 first) to a temporary file and
+    /// renamed over it. A format-1 bundle becomes format 2, its TorchSharp weights moved beside it.
+    /// </summary>
+    /// <param name="path">The bundle.</param>
+    /// <param name="variant">The variant, e.g. <see cref="Int8Variant"/>; not <see cref="DefaultVariant"/>.</param>
+    /// <param name="entry">The entry its ONNX model is stored as, e.g. <see cref="Int8Entry"/>.</param>
+    /// <param name="onnxModel">The serialised ONNX model.</param>
+    /// <param name="update">Changes to the description written with it (e.g. a <see cref="BundleManifest.Quantization"/> report); null keeps it.</param>
+    /// <exception cref="FileNotFoundException">No such bundle.</exception>
+    /// <exception cref="InvalidDataException">The bundle is unreadable or damaged; it is left as it was.</exception>
+    /// <exception cref="ArgumentException">The variant or entry name is not allowed.</exception>
+    public static void WriteVariant(string path, string variant, string entry, ReadOnlyMemory<byte> onnxModel,
+        Func<BundleManifest, BundleManifest>? update = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(variant);
+        CheckEntryName(entry, nameof(entry));
+        if (!IsPlainName(variant) || variant == DefaultVariant)
+            throw new ArgumentException($"'{variant}' cannot name a model variant: use a plain name other than {DefaultVariant}, which is always {OnnxEntry}.", nameof(variant));
+        var bundle = Open(path);
+        var manifest = bundle.Manifest;
+        // The replaced variant's old model goes; an entry another variant names stays.
+        var variants = manifest.Variants.Where(v => v.Key != DefaultVariant && v.Key != variant).ToDictionary(StringComparer.Ordinal);
+        var entries = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (string name in manifest.Entries)
+            if (name != entry && (name != manifest.Variants.GetValueOrDefault(variant) || variants.ContainsValue(name)))
+                entries[name] = bundle.ReadVerified(name);
+        entries[entry] = onnxModel;
+        variants[variant] = entry;
+        byte[] fp32 = bundle.ReadOnnxModel();
+        var trainingWeights = manifest.FormatVersion == 1 ? WriteTrainingWeights(bundle.Path, bundle.ReadTrainingWeights()) : manifest.TrainingWeights;
+        var updated = (update?.Invoke(manifest) ?? manifest) with { FormatVersion = FormatVersion };
+        WriteZip(bundle.Path, updated, fp32, entries, variants.Prepend(new(DefaultVariant, OnnxEntry)).ToDictionary(StringComparer.Ordinal), trainingWeights);
+    }
+
+    /// <summary>Writes the TorchSharp weights beside <paramref name="path"/>, atomically, and says how the bundle names them.</summary>
+    static CompanionFile WriteTrainingWeights(string path, byte[] bytes)
+    {
+        string weightsPath = System.IO.Path.GetFullPath(path) + TrainingWeightsSuffix;
+        AtomicFile.Write(weightsPath, file => file.Write(bytes));
+        return new CompanionFile(System.IO.Path.GetFileName(weightsPath), Hash(bytes));
+    }
+
+    static void WriteZip(string path, BundleManifest manifest, ReadOnlyMemory<byte> onnxModel, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> entries,
+        IReadOnlyDictionary<string, string> variants, CompanionFile? trainingWeights) =>
         AtomicFile.Write(path, file =>
         {
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
@@ -120,13 +173,12 @@ public sealed class ModelBundle
             var complete = manifest with
             {
                 Sha256 = hashes,
-                Variants = allVariants,
+                Variants = variants,
                 Entries = [.. entries.Keys],
                 TrainingWeights = trainingWeights,
             };
             Add(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(complete, Json));
         });
-    }
 
     /// <summary>Opens a bundle and checks its description; the model files are read (and verified) on demand.</summary>
     /// <param name="path">The <c>.kodiak</c> file.</param>

@@ -14,6 +14,7 @@ internal static class KodiakCli
             SearchCommand.Create(terminal),
             GatherCommand.Create(terminal),
             DownloadCommand.Create(terminal),
+            ExportCommand.Create(terminal),
             VerifyCommand.Create(terminal),
             LrFindCommand.Create(terminal),
             PredictCommand.Create(terminal),

@@ -47,7 +47,10 @@ public sealed class Predictor : IDisposable
     /// <summary>What the bundle says about the model and its training.</summary>
     public BundleManifest Manifest { get; }
 
-    /// <summary>The model variant predicting, one of <see cref="BundleManifest.Variants"/> (<see cref="ModelBundle.DefaultVariant"/> unless asked otherwise).</summary>
+    /// <summary>
+    /// The model variant predicting, one of <see cref="BundleManifest.Variants"/>: as asked (<see cref="PredictorOptions.Variant"/>),
+    /// else <see cref="ModelBundle.Int8Variant"/> when the bundle has it and <see cref="ModelBundle.DefaultVariant"/> when not.
+    /// </summary>
     public string Variant { get; }
 
     /// <summary>
@@ -81,7 +84,9 @@ public sealed class Predictor : IDisposable
     /// <param name="options">Model variant, threads, batch size and decoding limits; defaults when null.</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a readable bundle, or one whose model does not match its description.</exception>
-    /// <exception cref="ArgumentException">The bundle has no model of the variant asked for; the message lists those it has.</exception>
+    /// <exception cref="ArgumentException">
+    /// The bundle has no model of the variant asked for; the message lists those it has (for int8, how to add one).
+    /// </exception>
     public static Predictor Load(string path, PredictorOptions? options = null)
     {
         options ??= new PredictorOptions();
@@ -95,7 +100,11 @@ public sealed class Predictor : IDisposable
                 $"'{bundle.Path}': the item transforms in {ModelBundle.ManifestEntry} ({string.Join(", ", transforms)}) bring images to "
                 + $"{(output is { } size ? $"{size.Width}×{size.Height}" : "sizes that depend on the image")}, not to the "
                 + $"{bundle.Manifest.Input.Width}×{bundle.Manifest.Input.Height} its model takes.");
-        string variant = options.Variant ?? ModelBundle.DefaultVariant;
+        string variant = options.Variant
+            ?? (bundle.Manifest.Variants.ContainsKey(ModelBundle.Int8Variant) ? ModelBundle.Int8Variant : ModelBundle.DefaultVariant);
+        if (variant == ModelBundle.Int8Variant && !bundle.Manifest.Variants.ContainsKey(variant))
+            throw new ArgumentException(
+                $"'{bundle.Path}' has no int8 model; add one with: kodiak export --int8 {bundle.Path} (or serve it as fp32).", nameof(options));
         byte[] onnx = bundle.ReadOnnxModel(variant);
         using var sessionOptions = new SessionOptions
         {

@@ -6,8 +6,10 @@ namespace Kodiak.Inference;
 public sealed class PredictorOptions
 {
     /// <summary>
-    /// The model variant to load, one of the bundle's <see cref="Kodiak.Bundle.BundleManifest.Variants"/> (e.g. <c>int8</c>);
-    /// null loads <see cref="Kodiak.Bundle.ModelBundle.DefaultVariant"/>.
+    /// The model variant to load, one of the bundle's <see cref="Kodiak.Bundle.BundleManifest.Variants"/> (e.g.
+    /// <see cref="Kodiak.Bundle.ModelBundle.Int8Variant"/>); null loads int8 when the bundle has it (faster, and checked
+    /// against fp32 at export: <see cref="Kodiak.Bundle.BundleManifest.Quantization"/>), else
+    /// <see cref="Kodiak.Bundle.ModelBundle.DefaultVariant"/>.
     /// </summary>
     public string? Variant { get; init; }
 

@@ -50,7 +50,7 @@ public static class KodiakServer
         var router = app.Services.GetRequiredService<IModelRouter>();
         var model = router.Models[0];
         string candidate = router is RolloutRouter { State.Candidate: { } c } ? $", {c.Model.Predictor.Path} as its {KodiakMetrics.RoleTag(c.Role)}" : "";
-        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path}{candidate} at {string.Join(", ", app.Urls)}";
+        return $"Serving {model.Name} ({string.Join(", ", model.Predictor.Classes)}) from {model.Predictor.Path} ({model.Predictor.Variant}){candidate} at {string.Join(", ", app.Urls)}";
     }
 
     /// <summary>The rollout page's address, with <c>?token=…</c> when it asks for the admin token; call it after the app has started.</summary>

@@ -231,7 +231,7 @@ internal static class PredictApi
             new TrainingResults(manifest.Training.Epochs, manifest.Training.Metrics, manifest.Training.Items, manifest.Training.Seconds, manifest.Training.KodiakVersion),
             new ServerLimits(options.MaxUploadBytes, options.UploadTimeout.TotalSeconds, options.MaxImagePixels, options.MaxBatchSize,
                 options.MaxBatchWait.TotalMilliseconds, options.QueueCapacity),
-            OutOfDomainSummary.Of(model.Predictor.OutOfDomainCalibration)));
+            OutOfDomainSummary.Of(model.Predictor.OutOfDomainCalibration), model.Predictor.Variant, manifest.Quantization));
     }
 }
 
@@ -251,8 +251,18 @@ internal sealed record PredictResponse(string Label, int Index, IReadOnlyDiction
 internal sealed record ModelName(string Name, string Version, string Role);
 
 /// <summary>The answer to <c>GET /api/model</c>.</summary>
+/// <param name="Name">The model's name (its training folder).</param>
+/// <param name="Version">The first 12 hex digits of its fp32 ONNX model's SHA-256.</param>
+/// <param name="Architecture">The network, e.g. <c>ResNet18</c>.</param>
+/// <param name="Classes">The classes, in the order of every prediction's probabilities.</param>
+/// <param name="Input">The image size the model sees.</param>
+/// <param name="Training">How it was trained and how well it did.</param>
+/// <param name="Limits">The server's limits.</param>
+/// <param name="OutOfDomain">Its out-of-domain calibration.</param>
+/// <param name="Precision">The model variant served: <c>int8</c> or <c>fp32</c>.</param>
+/// <param name="Quantization">How the bundle's int8 model agrees with fp32 on the validation images; null when it has none.</param>
 internal sealed record ModelResponse(string Name, string Version, string Architecture, IReadOnlyList<string> Classes, InputSize Input,
-    TrainingResults Training, ServerLimits Limits, OutOfDomainSummary OutOfDomain);
+    TrainingResults Training, ServerLimits Limits, OutOfDomainSummary OutOfDomain, string Precision, QuantizationReport? Quantization);
 
 /// <summary>The model's out-of-domain calibration, or a note that it has none (bundles exported before Kodiak had one).</summary>
 /// <param name="Calibrated">Whether predictions carry an out-of-domain score and flag.</param>

@@ -43,6 +43,12 @@ public sealed class ServeOptions
     public int? IntraOpThreads { get; set; }
 
     /// <summary>
+    /// The model variant served (<c>--precision</c>): <c>int8</c> or <c>fp32</c>; null serves int8 when the bundle has it,
+    /// else fp32 (see <see cref="Kodiak.Inference.PredictorOptions.Variant"/>).
+    /// </summary>
+    public string? Precision { get; set; }
+
+    /// <summary>
     /// The prediction log (<c>--log</c>): a SQLite file, or a PostgreSQL connection string (<c>Host=…;Database=…</c>); null: none.
     /// Written by the sink that <see cref="PredictionLogServing.AddPredictionLog"/> registers.
     /// </summary>

@@ -23,11 +23,12 @@ public sealed class ServedModel : IDisposable
             options.MaxBatchSize, options.MaxBatchWait, options.QueueCapacity, metrics is null ? null : size => metrics.BatchRan(Name, size));
     }
 
-    /// <summary>Loads <paramref name="path"/> (else <see cref="ServeOptions.Model"/>) with the options' batch size, threads and pixel limit.</summary>
+    /// <summary>Loads <paramref name="path"/> (else <see cref="ServeOptions.Model"/>) with the options' precision, batch size, threads and pixel limit.</summary>
     internal static ServedModel Load(ServeOptions options, bool withFeatures = false, KodiakMetrics? metrics = null, string? path = null)
     {
         var predictor = Predictor.Load(path ?? options.Model, new PredictorOptions
         {
+            Variant = options.Precision,
             BatchSize = options.MaxBatchSize,
             IntraOpThreads = options.IntraOpThreads,
             Decode = new DecodeOptions { MaxPixels = options.MaxImagePixels },

@@ -41,4 +41,29 @@ public sealed class FormatOneTests
         // The fixture's weights.bin is empty (its model is hand-made), but it is read from inside the bundle and verified.
         Assert.Empty(bundle.ReadTrainingWeights());
     }
+
+    [Fact]
+    public void Adding_a_variant_to_a_format_1_bundle_makes_it_format_2_with_its_weights_beside_it()
+    {
+        string folder = Directory.CreateTempSubdirectory("kodiak-format1-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "colours.kodiak");
+            File.Copy(Fixture("colours-format1.kodiak"), path);
+            byte[] fp32 = ModelBundle.Open(path).ReadOnnxModel();
+
+            ModelBundle.WriteVariant(path, ModelBundle.Int8Variant, ModelBundle.Int8Entry, fp32);
+
+            var bundle = ModelBundle.Open(path);
+            Assert.Equal(ModelBundle.FormatVersion, bundle.Manifest.FormatVersion);
+            Assert.Equal(fp32, bundle.ReadOnnxModel(ModelBundle.Int8Variant));
+            Assert.Empty(bundle.ReadTrainingWeights());
+            Assert.True(File.Exists(path + ModelBundle.TrainingWeightsSuffix));
+            Assert.Equal(["red/a.png", "blue/b.png"], bundle.Manifest.Training.ValidItems);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

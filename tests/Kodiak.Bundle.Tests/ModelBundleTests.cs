@@ -317,4 +317,70 @@ public sealed class ModelBundleTests : IDisposable
         Assert.Contains("calibration.bin claims 4000000000 bytes, more than the 1073741824 a bundle entry may hold", e.Message);
         Assert.Equal(Onnx, bundle.ReadOnnxModel());
     }
+
+    [Fact]
+    public void Writing_a_variant_into_a_bundle_keeps_its_model_entries_and_weights_and_adds_the_variant()
+    {
+        string path = Write(entries: new Dictionary<string, ReadOnlyMemory<byte>> { ["calibration.bin"] = Calibration });
+        var report = new QuantizationReport("min-max", 300, 40, 0.995, 0.05, 0.055);
+
+        ModelBundle.WriteVariant(path, ModelBundle.Int8Variant, ModelBundle.Int8Entry, Int8, m => m with { Quantization = report });
+
+        var bundle = ModelBundle.Open(path);
+        Assert.Equal(Onnx, bundle.ReadOnnxModel());
+        Assert.Equal(Int8, bundle.ReadOnnxModel(ModelBundle.Int8Variant));
+        Assert.Equal(Calibration, bundle.ReadEntry("calibration.bin"));
+        Assert.Equal(Weights, bundle.ReadTrainingWeights());
+        Assert.Equal(report, bundle.Manifest.Quantization);
+        Assert.Equal(["grizzly", "black", "teddy"], bundle.Manifest.Classes);
+        Assert.Equal([ModelBundle.DefaultVariant, ModelBundle.Int8Variant], bundle.Manifest.Variants.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Writing_a_variant_again_replaces_its_model()
+    {
+        string path = Write();
+        ModelBundle.WriteVariant(path, ModelBundle.Int8Variant, ModelBundle.Int8Entry, Int8);
+        byte[] newer = [.. Int8.Reverse()];
+
+        ModelBundle.WriteVariant(path, ModelBundle.Int8Variant, ModelBundle.Int8Entry, newer);
+
+        var bundle = ModelBundle.Open(path);
+        Assert.Equal(newer, bundle.ReadOnnxModel(ModelBundle.Int8Variant));
+        Assert.Equal([ModelBundle.Int8Entry], bundle.Manifest.Entries);
+        Assert.Equal(ZipEntries(path), new[] { ModelBundle.ManifestEntry, ModelBundle.OnnxEntry, ModelBundle.Int8Entry }.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Writing_a_variant_into_a_damaged_bundle_leaves_it_as_it_was()
+    {
+        string path = Write(entries: Extras());
+        // Change one entry's bytes behind the bundle's back: its SHA-256 no longer matches.
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            zip.GetEntry("calibration.bin")!.Delete();
+            using var stream = zip.CreateEntry("calibration.bin").Open();
+            stream.Write([1, 2, 3]);
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelBundle.WriteVariant(path, ModelBundle.Int8Variant, ModelBundle.Int8Entry, Int8));
+
+        Assert.Contains("calibration.bin does not match the SHA-256", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal([Path.GetFileName(path), Path.GetFileName(path) + ModelBundle.TrainingWeightsSuffix],
+            Directory.GetFiles(_temp.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_fp32_variant_cannot_be_replaced()
+    {
+        string path = Write();
+
+        var e = Assert.Throws<ArgumentException>(() => ModelBundle.WriteVariant(path, ModelBundle.DefaultVariant, "other.onnx", Int8));
+
+        Assert.Contains("fp32", e.Message);
+        Assert.Equal(Onnx, ModelBundle.Open(path).ReadOnnxModel());
+    }
 }

@@ -89,9 +89,38 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Asking_for_a_variant_the_bundle_lacks_names_the_variants_it_has()
     {
-        var e = Assert.Throws<ArgumentException>(() => Predictor.Load(TwoVariantBundle(), new PredictorOptions { Variant = "int8" }));
+        var e = Assert.Throws<ArgumentException>(() => Predictor.Load(TwoVariantBundle(), new PredictorOptions { Variant = "bf16" }));
 
-        Assert.Contains("variants.kodiak' has no model variant 'int8'; it has fp32, plain", e.Message);
+        Assert.Contains("variants.kodiak' has no model variant 'bf16'; it has fp32, plain", e.Message);
+    }
+
+    [Fact]
+    public void Asking_for_int8_from_a_bundle_without_it_says_how_to_add_it()
+    {
+        string path = TwoVariantBundle();
+
+        var e = Assert.Throws<ArgumentException>(() => Predictor.Load(path, new PredictorOptions { Variant = ModelBundle.Int8Variant }));
+
+        Assert.Contains($"'{path}' has no int8 model", e.Message);
+        Assert.Contains($"kodiak export --int8 {path}", e.Message);
+    }
+
+    [Fact]
+    public void A_bundle_with_an_int8_model_predicts_with_it_unless_fp32_is_asked_for()
+    {
+        var full = ModelBundle.Open(Bundle());
+        // The model without features stands in for a quantized one: which outputs it has tells the two apart.
+        byte[] plain = ModelBundle.Open(ColourModel.Write(Path.Combine(_temp.Path, "plain.kodiak"), features: false)).ReadOnnxModel();
+        string path = Path.Combine(_temp.Path, "with-int8.kodiak");
+        ModelBundle.Write(path, full.Manifest, full.ReadOnnxModel(),
+            new Dictionary<string, ReadOnlyMemory<byte>> { [ModelBundle.Int8Entry] = plain },
+            new Dictionary<string, string> { [ModelBundle.Int8Variant] = ModelBundle.Int8Entry });
+
+        using var byDefault = Predictor.Load(path);
+        using var fp32 = Predictor.Load(path, new PredictorOptions { Variant = ModelBundle.DefaultVariant });
+
+        Assert.Equal(("int8", 0), (byDefault.Variant, byDefault.FeatureCount));
+        Assert.Equal(("fp32", 48), (fp32.Variant, fp32.FeatureCount));
     }
 
     [Fact]

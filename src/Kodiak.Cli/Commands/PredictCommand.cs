@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Vision.Codecs;
 using Kodiak.Vision.Files;
@@ -16,9 +17,10 @@ internal static class PredictCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON array of {\"file\",\"label\",\"index\",\"probabilities\":{class: p},\"outOfDomainScore\",\"outOfDomain\"} (the last two null for a model without out-of-domain calibration)." };
         var top = new Option<int?>("--top") { Description = "Show the K most probable classes (text: 1; JSON: all, in class order)." };
         var threads = new Option<int?>("--threads") { Description = "Threads ONNX Runtime uses per image (default: all cores)." };
+        var precision = Precision();
         var command = new Command("predict", "Predict the class of images with an exported model; exits 1 if any image can't be read.")
         {
-            model, images, json, top, threads,
+            model, images, json, top, threads, precision,
         };
         command.Validators.Add(result =>
         {
@@ -29,15 +31,38 @@ internal static class PredictCommand
         {
             int code = 0;
             int ran = terminal.Run(() => code = Predict(terminal, parse.GetValue(model)!, parse.GetValue(images)!, parse.GetValue(json),
-                parse.GetValue(top), parse.GetValue(threads)));
+                parse.GetValue(top), parse.GetValue(threads), parse.GetValue(precision)));
             return ran != 0 ? ran : code;
         });
         return command;
     }
 
-    static int Predict(Terminal terminal, string modelPath, string[] inputs, bool json, int? top, int? threads)
+    /// <summary>The <c>--precision</c> option, shared with <c>kodiak serve</c>: null when not given (int8 if the bundle has it).</summary>
+    public static Option<string?> Precision()
     {
-        using var predictor = Predictor.Load(modelPath, new PredictorOptions { IntraOpThreads = threads });
+        var option = new Option<string?>("--precision")
+        {
+            Description = $"The model to run: {ModelBundle.Int8Variant} or {ModelBundle.DefaultVariant} (default: {ModelBundle.Int8Variant} when the bundle has it, else {ModelBundle.DefaultVariant}).",
+        };
+        option.AcceptOnlyFromAmong(ModelBundle.Int8Variant, ModelBundle.DefaultVariant);
+        return option;
+    }
+
+    static int Predict(Terminal terminal, string modelPath, string[] inputs, bool json, int? top, int? threads, string? precision)
+    {
+        Predictor loaded;
+        try
+        {
+            loaded = Predictor.Load(modelPath, new PredictorOptions { IntraOpThreads = threads, Variant = precision });
+        }
+        catch (ArgumentException e)
+        {
+            // No such variant in the bundle: a problem with the user's file, said as such.
+            terminal.Fail(e.Message);
+            return 1;
+        }
+
+        using var predictor = loaded;
         if (predictor.OutOfDomainCalibration is null)
             terminal.RawError.WriteLine($"note: {modelPath} has no out-of-domain calibration (exported before Kodiak had one), so no image is flagged as unlike its classes; export it again to get one.");
         var results = new List<object>();

@@ -44,13 +44,15 @@ internal static class ServeCommand
         var canaryPercent = new Option<double?>("--canary-percent") { Description = "The share of sources (X-Kodiak-Source; else requests) the canary answers, 0–100." }
             .Must(p => p is null or >= 0 and <= 100, "must be from 0 to 100");
         var canarySources = new Option<string?>("--canary-sources") { Description = "Only these sources (comma-separated, e.g. cam-3,cam-7) go to the canary." };
+        var precision = PredictCommand.Precision();
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample, shadow, canary, canaryPercent, canarySources,
+            model, precision, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample, shadow, canary, canaryPercent, canarySources,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
             Model = parse.GetValue(model)!,
+            Precision = parse.GetValue(precision),
             MaxBatchSize = parse.GetValue(maxBatch),
             MaxBatchWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
             QueueCapacity = parse.GetValue(queue),

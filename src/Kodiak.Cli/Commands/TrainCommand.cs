@@ -31,9 +31,10 @@ internal static class TrainCommand
         var checkpoint = new Option<bool>("--checkpoint") { Description = "Save a checkpoint to OUT/checkpoint after every epoch." };
         var resume = new Option<bool>("--resume") { Description = "Continue from OUT/checkpoint (same data and options), checkpointing on." };
         var precision = PrecisionOption.Create();
+        var int8 = new Option<bool>("--int8") { Description = "Also export an int8 model (calibrated on the training images), served by default." };
         var command = new Command("train", "Fine-tune the pretrained ResNet18 on DATA (fastai's fine_tune) and save the model and a report.")
         {
-            output, epochs, freezeEpochs, lr, labelSmoothing, balance, keepBest, tta, checkpoint, resume, precision,
+            output, epochs, freezeEpochs, lr, labelSmoothing, balance, keepBest, tta, checkpoint, resume, precision, int8,
         };
         var dataOptions = new DataSettings.Options(command);
         command.Validators.Add(result =>
@@ -46,14 +47,15 @@ internal static class TrainCommand
         {
             var settings = new TrainSettings(dataOptions.Read(parse), parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(freezeEpochs),
                 parse.GetValue(lr), parse.GetValue(labelSmoothing), parse.GetValue(balance), parse.GetValue(keepBest), parse.GetValue(tta),
-                parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume), PrecisionOption.Parse(parse.GetValue(precision)!));
+                parse.GetValue(checkpoint) || parse.GetValue(resume), parse.GetValue(resume), PrecisionOption.Parse(parse.GetValue(precision)!),
+                parse.GetValue(int8));
             return terminal.RunStoppable("after this batch", stop => Train(terminal, settings, stop));
         });
         return command;
     }
 
     internal sealed record TrainSettings(DataSettings Data, string Out, int Epochs, int FreezeEpochs, double Lr, double LabelSmoothing, bool Balance,
-        bool KeepBest, bool Tta, bool Checkpoint, bool Resume, Precision Precision)
+        bool KeepBest, bool Tta, bool Checkpoint, bool Resume, Precision Precision, bool Int8 = false)
     {
         /// <summary>
         /// What must be the same to resume a run: everything that shapes the data and the training (not the threads or
@@ -103,6 +105,8 @@ internal static class TrainCommand
         Directory.CreateDirectory(s.Out);
         string modelPath = Path.Combine(s.Out, "model.kodiak");
         learner.Export(modelPath);
+        if (s.Int8)
+            ExportCommand.AddInt8(terminal, modelPath, s.Data.Data);
         if (learner.KeptEpoch is { } kept)
             console.MarkupLineInterpolated($"Kept {kept.Phase} epoch {kept.Epoch}, the one with the lowest validation loss ({kept.ValidLoss:0.000000}).");
         // Null without validation images: nothing to evaluate, and the data summary has already warned.

@@ -22,6 +22,20 @@ public sealed class TrainCommandTests : IDisposable
         CliRunner.RunAsync(["train", data, "--size", "32", "--epochs", "1", "--bs", "4", "--valid-pct", "0.25", "--out", output, .. more]);
 
     [Fact]
+    public async Task Train_int8_exports_an_int8_model_beside_fp32()
+    {
+        string output = Path.Combine(_temp.Path, "out");
+
+        var (code, stdout, error) = await TrainTiny(WriteTinyData(), output, "--int8");
+
+        Assert.True(code == 0, stdout + error);
+        var bundle = Kodiak.Bundle.ModelBundle.Open(Path.Combine(output, "model.kodiak"));
+        Assert.Equal(["fp32", "int8"], bundle.Manifest.Variants.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(4, bundle.Manifest.Quantization!.ValidationImages);
+        Assert.Contains("int8 model added to", stdout);
+    }
+
+    [Fact]
     public async Task Trains_a_tiny_model_and_writes_the_model_and_report()
     {
         string output = Path.Combine(_temp.Path, "out");
