@@ -1,7 +1,6 @@
 using Kodiak.Testing.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Kodiak.AspNetCore.Tests;
 
