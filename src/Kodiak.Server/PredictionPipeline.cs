@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Kodiak.AspNetCore;
 using Kodiak.Inference;
 using Kodiak.Vision.Codecs;
 

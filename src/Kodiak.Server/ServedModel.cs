@@ -1,3 +1,4 @@
+using Kodiak.AspNetCore;
 using Kodiak.Bundle;
 using Kodiak.Inference;
 using Kodiak.Vision.Codecs;

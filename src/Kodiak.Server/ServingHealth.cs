@@ -31,11 +31,7 @@ internal sealed class ModelReadinessCheck(IModelRouter router) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var model = router.Models[0];
-        var batcher = model.Batcher;
-        var data = new Dictionary<string, object> { ["admitted"] = batcher.Admitted, ["capacity"] = batcher.Capacity };
-        return Task.FromResult(batcher.ExecuteTask is not { IsCompleted: false } ? HealthCheckResult.Unhealthy($"{model.Name} is not running.", data: data)
-            : batcher.Admitted >= batcher.Capacity ? HealthCheckResult.Unhealthy("Every place in the queue is taken.", data: data)
-            : HealthCheckResult.Healthy($"{model.Name} {model.Version} is ready.", data));
+        return Task.FromResult(model.Batcher.Readiness(model.Name, $"{model.Name} {model.Version} is ready."));
     }
 }
 

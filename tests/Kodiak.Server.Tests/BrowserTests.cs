@@ -34,6 +34,9 @@ public sealed partial class BrowserTests(ServerFixture server, ITestOutputHelper
         await page.GotoAsync(server.Url.ToString());
         await Expect(page.Locator("#title")).ToHaveTextAsync("clipart classifier");
         await Expect(page.Locator("#classes")).ToHaveTextAsync("Classes: animals, food, vehicles");
+        int wrong = valid.Targets.Where((target, i) => valid.Predictions[i] != target).Count(), count = valid.Paths.Count;
+        await Expect(page.Locator("#model-info")).ToContainTextAsync(
+            $"wrong on {wrong} of {count} validation images ({Math.Round(100.0 * wrong / count, MidpointRounding.AwayFromZero)}%)");
         await page.Locator("#file").SetInputFilesAsync(valid.Paths[item]);
         var prediction = page.Locator("#prediction");
         await Expect(prediction).ToHaveTextAsync(PredictionText());

@@ -1,3 +1,4 @@
+using Kodiak.AspNetCore;
 using Kodiak.Testing.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

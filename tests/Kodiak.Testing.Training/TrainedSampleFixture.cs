@@ -12,7 +12,7 @@ using Kodiak.Vision.Transforms;
 namespace Kodiak.Testing.Training;
 
 /// <summary>
-/// The bundled sample trained as <c>kodiak train</c> does (32 px, random-crop sizing, no augmentation, 20 % validation,
+/// An even subset of the bundled sample (<see cref="SampleImages.Subset"/>: 50 images a class, so tests stay fast) trained as <c>kodiak train</c> does (32 px, random-crop sizing, no augmentation, 20 % validation,
 /// seed 42), exported, with the training process's own validation predictions. It is trained once per test run for all
 /// test assemblies: the bundle and the predictions are kept in a temp folder keyed by the recipe, the sample's bytes and
 /// the training code, and a file lock makes assemblies that start together wait for the first one instead of training too.
@@ -34,7 +34,7 @@ public sealed class TrainedSampleFixture : IDisposable
 
     public TrainedSampleFixture()
     {
-        Data = Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
+        Data = SampleImages.Subset(_temp.Path);
         string root = Path.Combine(Path.GetTempPath(), "kodiak-tests");
         string cache = Path.Combine(root, "trained-sample-" + Key(Data));
         using (Lock(cache))
@@ -52,7 +52,7 @@ public sealed class TrainedSampleFixture : IDisposable
         PruneOthers(root, cache);
     }
 
-    /// <summary>The sample's folder (one subfolder per class).</summary>
+    /// <summary>The sample subset's folder (one subfolder per class), this fixture's own copy.</summary>
     public string Data { get; }
 
     /// <summary>The exported <c>.kodiak</c> bundle (this fixture's own copy).</summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Kodiak.Bundle;
 using Kodiak.Server;
 using Kodiak.Training.Models;
 using Kodiak.Vision.Codecs;
@@ -95,9 +97,24 @@ internal static class DemoCommand
             return trained;
 
         console.Write(new Rule("[bold]4. The model and its report[/]").LeftJustified());
-        console.MarkupLineInterpolated($"Model: {Path.GetFullPath(ModelPath(settings))} (predict with: kodiak predict {ModelPath(settings)} IMAGE)");
-        console.MarkupLineInterpolated($"Report: {Path.GetFullPath(Path.Combine(settings.Out, "report"))} (metrics.json, loss.png, confusion_matrix.png, top_losses.png)");
+        string model = ModelPath(settings), report = Path.Combine(settings.Out, "report");
+        console.MarkupLineInterpolated($"Model: {Path.GetFullPath(model)}");
+        if (ValidationInWords(ModelBundle.Open(model).Manifest.Training) is { } validation)
+            console.MarkupLineInterpolated($"Validation: {validation}.");
+        console.MarkupLine("Where to look next:");
+        console.MarkupLineInterpolated($"  the report's pictures: {Path.GetFullPath(report)}: confusion_matrix.png (what it mixes up), top_losses.png (what it is most wrong about)");
+        console.MarkupLineInterpolated($"  predict an image:      kodiak predict {model} IMAGE");
+        console.MarkupLineInterpolated($"  clean the data:        kodiak clean {model} {SamplePath} (its suspect images, in the browser)");
         return 0;
+    }
+
+    /// <summary>"wrong on 21 of 186 validation images (11%)", or null when the bundle has no validation error.</summary>
+    static string? ValidationInWords(TrainingSummary training)
+    {
+        int valid = training.Items.TryGetValue("valid", out var perClass) ? perClass.Values.Sum() : 0;
+        if (valid == 0 || !training.Metrics.TryGetValue("error_rate", out double errorRate))
+            return null;
+        return string.Create(CultureInfo.InvariantCulture, $"wrong on {Math.Round(errorRate * valid)} of {valid} validation images ({errorRate:0%})");
     }
 
     /// <summary>The pretrained body against the original model on <paramref name="files"/>, at the body's native size.</summary>

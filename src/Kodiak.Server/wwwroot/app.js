@@ -12,14 +12,23 @@ async function loadModel() {
     $("title").textContent = `${model.name} classifier`;
     classNames = model.classes;
     $("classes").textContent = `Classes: ${model.classes.join(", ")}`;
-    const errorRate = model.training.metrics.error_rate;
     $("model-info").textContent = `${model.architecture}, ${model.input.width}×${model.input.height} px, version ${model.version}` +
-      (errorRate === undefined ? "" : `, validation error rate ${errorRate.toFixed(4)}`) +
+      validationInWords(model.training) +
       (model.outOfDomain && model.outOfDomain.calibrated ? "" : ", no out-of-domain check");
     maxUploadBytes = model.limits.maxUploadBytes;
   } catch (e) {
     showError(`The model could not be loaded: ${e.message}`);
   }
+}
+
+// The validation error as a person reads it: "wrong on 21 of 186 validation images (11%)".
+function validationInWords(training) {
+  const errorRate = training.metrics.error_rate;
+  if (errorRate === undefined) return "";
+  const valid = Object.values(training.items.valid || {}).reduce((sum, n) => sum + n, 0);
+  const percent = `${Math.round(errorRate * 100)}%`;
+  return valid === 0 ? `, validation error ${percent}`
+    : `, wrong on ${Math.round(errorRate * valid)} of ${valid} validation images (${percent})`;
 }
 
 async function classify(file) {

@@ -15,9 +15,11 @@ public sealed class DemoCommandTests
         var (code, stdout, error) = await CliRunner.RunAsync("demo", "--no-serve", "--out", output, "--size", "32", "--epochs", "1");
 
         Assert.True(code == 0, stdout + error);
-        Assert.Contains("150 images in 3 classes: all open.", stdout);
+        Assert.Contains("931 images in 3 classes: all open.", stdout);
         Assert.Contains("The pretrained body matches.", stdout);
-        Assert.Contains("150 clip-art images of animals, food, vehicles at 32×32 px", stdout);
+        Assert.Contains("931 clip-art images of animals, food, vehicles at 32×32 px", stdout);
+        Assert.Matches(@"Validation: wrong on \d+ of 186 validation images \(\d+%\)\.", stdout);
+        Assert.Contains($"kodiak predict {Path.Combine(output, "model.kodiak")} IMAGE", stdout);
         var bundle = ModelBundle.Open(Path.Combine(output, "model.kodiak"));
         Assert.Equal(["animals", "food", "vehicles"], bundle.Manifest.Classes);
         Assert.Equal(32, bundle.Manifest.Input.Width);

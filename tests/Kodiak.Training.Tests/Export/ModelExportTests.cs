@@ -29,7 +29,8 @@ public sealed class ExportedLearnerFixture : IDisposable
         var block = new DataBlock(ImageFiles.Get, new RandomSplitter(0.2, seed: 42), Labels.ParentFolder,
             [new RandomResizedCrop(64, minScale: 0.5)]);
         // As typed on a command line: relative to the current folder.
-        string samples = Path.GetRelativePath(Environment.CurrentDirectory, ModelExportTests.Samples);
+        Samples = SampleImages.Subset(_temp.Path);
+        string samples = Path.GetRelativePath(Environment.CurrentDirectory, Samples);
         Learner = VisionLearner.Create(block.DataLoaders(samples, batchSize: 16, workers: 1), Arch.ResNet18, seed: 11);
         ModelExportTests.RandomiseHeadStatistics(Learner.Model, seed: 3);
         BundlePath = Path.Combine(_temp.Path, "model.kodiak");
@@ -37,6 +38,9 @@ public sealed class ExportedLearnerFixture : IDisposable
     }
 
     public Learner Learner { get; }
+
+    /// <summary>The sample subset it learned from (50 images a class).</summary>
+    public string Samples { get; }
 
     public string BundlePath { get; }
 
@@ -49,8 +53,6 @@ public sealed class ExportedLearnerFixture : IDisposable
 
 public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutputHelper output) : IClassFixture<ExportedLearnerFixture>
 {
-    internal static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "clipart");
-
     /// <summary>A fresh head's BatchNorm is the identity in eval mode; give it statistics and affine weights that are not.</summary>
     internal static void RandomiseHeadStatistics(ClassifierModel model, long seed)
     {
@@ -77,7 +79,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
     {
         using var scope = NewDisposeScope();
         // Every seventh sample image: 20 across all three classes.
-        var files = ImageFiles.Get(Samples).Where((_, i) => i % 7 == 0).Take(20).ToList();
+        var files = ImageFiles.Get(fixture.Samples).Where((_, i) => i % 7 == 0).Take(20).ToList();
         Assert.Equal(20, files.Count);
         IItemTransform[] transforms = [new Resize(width, height, ResizeMethod.Squish)];
         int length = 3 * width * height;
@@ -108,7 +110,7 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
     public void The_features_output_is_the_bodys_average_pooled_activations()
     {
         using var scope = NewDisposeScope();
-        var files = ImageFiles.Get(Samples).Where((_, i) => i % 15 == 0).Take(10).ToList();
+        var files = ImageFiles.Get(fixture.Samples).Where((_, i) => i % 15 == 0).Take(10).ToList();
         using var predictor = Predictor.Load(fixture.BundlePath);
         int length = 3 * 64 * 64;
         var pixels = new float[files.Count * length];
@@ -217,13 +219,13 @@ public sealed class ModelExportTests(ExportedLearnerFixture fixture, ITestOutput
         var manifest = ModelBundle.Open(fixture.BundlePath).Manifest;
 
         Assert.Equal(["animals", "food", "vehicles"], manifest.Classes);
-        Assert.Equal(Samples, manifest.Training.DataFolder);
+        Assert.Equal(fixture.Samples, manifest.Training.DataFolder);
         Assert.Equal((64, 64), (manifest.Input.Width, manifest.Input.Height));
         Assert.Equal("RandomResizedCrop(64, scale 0.5–1, ratio 0.75–1.33)", Assert.Single(TransformRecipe.FromJson(manifest.ItemTransforms, "m")).ToString());
         Assert.Equal(fixture.Learner.Dls.Valid.Items.Count, manifest.Training.Items["valid"].Values.Sum());
         Assert.Equal(fixture.Learner.Dls.Train.Items.Count(i => i.Label == 0), manifest.Training.Items["train"]["animals"]);
-        Assert.Equal(fixture.Learner.Dls.Valid.Items.Select(i => Path.GetRelativePath(Samples, i.Path).Replace('\\', '/')), manifest.Training.ValidItems);
-        Assert.All(manifest.Training.ValidItems!, item => Assert.True(File.Exists(Path.Combine(Samples, item)), item));
+        Assert.Equal(fixture.Learner.Dls.Valid.Items.Select(i => Path.GetRelativePath(fixture.Samples, i.Path).Replace('\\', '/')), manifest.Training.ValidItems);
+        Assert.All(manifest.Training.ValidItems!, item => Assert.True(File.Exists(Path.Combine(fixture.Samples, item)), item));
     }
 
     [Fact]
