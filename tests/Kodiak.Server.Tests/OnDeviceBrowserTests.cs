@@ -36,6 +36,10 @@ public sealed class OnDeviceBrowserTests(ServerFixture server, ITestOutputHelper
         await page.GotoAsync(server.Url.ToString());
         await page.Locator("#on-device").CheckAsync();
         await Expect(page.Locator("#on-device-status")).ToContainTextAsync("Ready: the fp32 model", Loading);
+        // A second visit loads the model from Cache Storage, and once loaded the page needs no network at all.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#on-device-status")).ToContainTextAsync("kept in this browser", Loading);
+        await page.Context.SetOfflineAsync(true);
         await page.Locator("#file").SetInputFilesAsync(image);
         await Expect(page.Locator("#timing")).ToContainTextAsync("On this device in");
 
