@@ -77,8 +77,9 @@ public static class KodiakServer
     static void MapKodiak(this WebApplication app)
     {
         app.UseSecurityHeaders();
-        app.UsePage("index.html", "kodiak.js", "app.js", "app.css");
+        app.UsePage(["index.html", "kodiak.js", "on-device.js", "app.js", "app.css", .. OnDeviceApi.RuntimeFiles]);
         app.MapKodiakPredict();
+        app.MapOnDeviceApi();
         app.MapKodiakHealth();
         app.MapKodiakMonitor();
         app.MapRolloutApi();

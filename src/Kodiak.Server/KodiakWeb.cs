@@ -30,12 +30,15 @@ internal static class KodiakWeb
         builder.Services.AddOpenApi();
     }
 
-    /// <summary>Headers on every answer: no content sniffing, and the page may load only its own scripts and styles.</summary>
+    /// <summary>
+    /// Headers on every answer: no content sniffing, and the page may load only its own scripts and styles (and compile
+    /// WebAssembly, which ONNX Runtime Web needs to run a model on the device).
+    /// </summary>
     public static void UseSecurityHeaders(this WebApplication app) =>
         app.Use(async (context, next) =>
         {
             context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:";
+            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:";
             await next(context);
         });
 

@@ -2,6 +2,10 @@
 
 let maxUploadBytes = Infinity;
 let classNames = [];
+let outOfDomainChecked = false;
+// The model running in this page (a promise of onDevice.load's classifier), or null: images go to the server.
+let device = null;
+const deviceChoice = "kodiak.onDevice";
 
 async function loadModel() {
   try {
@@ -16,6 +20,7 @@ async function loadModel() {
       validationInWords(model.training) +
       (model.outOfDomain && model.outOfDomain.calibrated ? "" : ", no out-of-domain check");
     maxUploadBytes = model.limits.maxUploadBytes;
+    outOfDomainChecked = Boolean(model.outOfDomain && model.outOfDomain.calibrated);
   } catch (e) {
     showError(`The model could not be loaded: ${e.message}`);
   }
@@ -43,14 +48,25 @@ async function classify(file) {
   thumbnail.src = URL.createObjectURL(file);
   $("prediction").textContent = "Classifying…";
   $("bars").replaceChildren();
+  $("timing").textContent = "";
   $("result").hidden = false;
   $("result").classList.add("busy");
   try {
-    const form = new FormData();
-    form.append("file", file);
-    const response = await fetch("/api/predict", { method: "POST", body: form });
-    if (!response.ok) throw new Error(await describeError(response));
-    show(await response.json());
+    const here = device && await device.catch(() => null);
+    if (here) {
+      const result = await here.classify(file);
+      show(result);
+      $("timing").textContent = `On this device in ${result.elapsedMs.toFixed(1)} ms` +
+        (outOfDomainChecked ? " (without the server's check for images unlike every class)" : "");
+    } else {
+      const form = new FormData();
+      form.append("file", file);
+      const response = await fetch("/api/predict", { method: "POST", body: form });
+      if (!response.ok) throw new Error(await describeError(response));
+      const result = await response.json();
+      show(result);
+      $("timing").textContent = `On the server in ${result.elapsedMs.toFixed(1)} ms`;
+    }
   } catch (e) {
     $("result").hidden = true;
     showError(errorText(e));
@@ -87,6 +103,36 @@ function show(result) {
     item.append(text, track);
     return item;
   }));
+}
+
+// Loads the model into the page; on any failure says why and leaves the server to classify.
+function useDevice(on) {
+  localStorage.setItem(deviceChoice, on ? "yes" : "no");
+  const status = $("on-device-status");
+  if (!on) {
+    device = null;
+    status.textContent = "Images are sent to the server to be classified.";
+    return;
+  }
+  status.textContent = "Loading the model into this page…";
+  device = onDevice.load();
+  device.then((here) => {
+    status.textContent = `Ready: the ${here.variant} model (${here.megabytes.toFixed(1)} MB, ${here.cached ? "kept in this browser" : "downloaded"}) ` +
+      `runs here with ONNX Runtime Web ${here.runtime}. Images are not uploaded, and it keeps working offline.`;
+  }, (e) => {
+    device = null;
+    $("on-device").checked = false;
+    status.textContent = `The model cannot run on this device (${errorText(e)}), so images are sent to the server.`;
+  });
+}
+
+if (onDevice.supported()) {
+  $("on-device").addEventListener("change", (event) => useDevice(event.target.checked));
+  $("on-device").checked = localStorage.getItem(deviceChoice) === "yes";
+  useDevice($("on-device").checked);
+} else {
+  $("on-device").disabled = true;
+  $("on-device-status").textContent = "This browser cannot run WebAssembly, so images are sent to the server to be classified.";
 }
 
 for (const input of [$("file"), $("camera")]) {
