@@ -58,6 +58,7 @@ public static class KodiakServer
         options.Validate();
         builder.UseKodiakDefaults();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
         if (options.Log is not null)
@@ -67,7 +68,11 @@ public static class KodiakServer
         if (options.Shadow is not null || options.Canary is not null)
             builder.Services.AddPredictionSink<RolloutComparison>();
         builder.Services.AddKodiakMetrics();
-        builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
+        builder.Services.AddKodiakMonitor(monitor =>
+        {
+            monitor.AlertWebhook = options.AlertWebhook;
+            monitor.Token = options.AdminToken;
+        });
     }
 
     static void MapKodiak(this WebApplication app)

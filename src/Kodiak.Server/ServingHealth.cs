@@ -25,7 +25,7 @@ internal static class ServingHealth
     sealed record HealthEntry(string Status, string? Description, IReadOnlyDictionary<string, object> Data);
 }
 
-/// <summary>Ready when the primary model's batcher runs and has room for one more request.</summary>
+/// <summary>Ready when the primary model is warmed up and its batcher runs and has room for one more request.</summary>
 internal sealed class ModelReadinessCheck(IModelRouter router) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -34,6 +34,7 @@ internal sealed class ModelReadinessCheck(IModelRouter router) : IHealthCheck
         var batcher = model.Batcher;
         var data = new Dictionary<string, object> { ["admitted"] = batcher.Admitted, ["capacity"] = batcher.Capacity };
         return Task.FromResult(batcher.ExecuteTask is not { IsCompleted: false } ? HealthCheckResult.Unhealthy($"{model.Name} is not running.", data: data)
+            : !model.Warm ? HealthCheckResult.Unhealthy($"{model.Name} is warming up.", data: data)
             : batcher.Admitted >= batcher.Capacity ? HealthCheckResult.Unhealthy("Every place in the queue is taken.", data: data)
             : HealthCheckResult.Healthy($"{model.Name} {model.Version} is ready.", data));
     }
