@@ -13,8 +13,11 @@ namespace Kodiak.Monitoring;
 /// </summary>
 internal abstract partial class SqlPredictionLog : IPredictionLog, IReviewQueue
 {
-    /// <summary>The schema this code writes. 1: the first layout; 2: out-of-domain score and flag; 3: the review queue.</summary>
-    public const int SchemaVersion = 3;
+    /// <summary>
+    /// The schema this code writes. 1: the first layout; 2: out-of-domain score and flag; 3: the review queue; 4: one row per
+    /// request id and role (a request a retrying proxy sent to two replicas is logged once).
+    /// </summary>
+    public const int SchemaVersion = 4;
 
     /// <summary>The columns written and read, in this order.</summary>
     const string Columns = "time_us, request_id, model_id, model_version, role, label, probabilities, ood_score, ood, latency_ms, source_id, image_sha256, image_path";
@@ -137,6 +140,16 @@ internal abstract partial class SqlPredictionLog : IPredictionLog, IReviewQueue
             yield return "CREATE INDEX review_items_status ON review_items (status, id)";
             yield return "CREATE INDEX review_items_time ON review_items (time_us)";
         }
+
+        if (version < 4)
+        {
+            // Older logs may repeat an id (ASP.NET Core's trace ids restart with the process): those rows are kept, their id made unique.
+            yield return """
+                UPDATE predictions SET request_id = request_id || '#' || CAST(id AS TEXT)
+                WHERE id NOT IN (SELECT min(id) FROM predictions GROUP BY request_id, role)
+                """;
+            yield return "CREATE UNIQUE INDEX predictions_request ON predictions (request_id, role)";
+        }
     }
 
     public async Task WriteAsync(IReadOnlyList<LoggedPrediction> rows, CancellationToken cancellation = default)
@@ -168,7 +181,8 @@ internal abstract partial class SqlPredictionLog : IPredictionLog, IReviewQueue
             sql.Append(')');
         }
 
-        return sql.ToString();
+        // A request id already logged for the role (another replica answered it first, behind a retrying proxy) is not logged again.
+        return sql.Append(" ON CONFLICT (request_id, role) DO NOTHING").ToString();
     }
 
     static void AddRow(DbCommand command, int r, LoggedPrediction row)

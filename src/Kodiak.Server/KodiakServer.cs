@@ -62,6 +62,7 @@ public static class KodiakServer
         options.Validate();
         builder.UseKodiakDefaults();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxUploadBytes);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
 
         builder.Services.AddKodiakServing(serve => Copy(options, serve));
         if (options.Log is not null)
@@ -71,7 +72,11 @@ public static class KodiakServer
         // Always: a candidate can be loaded while serving (POST /api/admin/candidate).
         builder.Services.AddPredictionSink<RolloutComparison>();
         builder.Services.AddKodiakMetrics();
-        builder.Services.AddKodiakMonitor(monitor => monitor.AlertWebhook = options.AlertWebhook);
+        builder.Services.AddKodiakMonitor(monitor =>
+        {
+            monitor.AlertWebhook = options.AlertWebhook;
+            monitor.Token = options.AdminToken;
+        });
     }
 
     static void MapKodiak(this WebApplication app)

@@ -34,7 +34,7 @@ public static class KodiakServing
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KodiakMetrics>();
         services.TryAddSingleton(provider => new PredictionSinkWriter(provider.GetServices<IPredictionSink>(),
-            Options(provider).SinkQueueCapacity, provider.GetRequiredService<KodiakMetrics>(),
+            Options(provider).SinkQueueCapacity, Options(provider).LogBeforeAnswer, provider.GetRequiredService<KodiakMetrics>(),
             provider.GetRequiredService<ILogger<PredictionSinkWriter>>()));
         services.TryAddSingleton<IModelRouter>(provider => RolloutRouter.Load(Options(provider),
             provider.GetRequiredService<PredictionSinkWriter>().WantsFeatures, provider.GetRequiredService<KodiakMetrics>(),
@@ -97,13 +97,16 @@ public static class KodiakServing
         }
     }
 
-    /// <summary>Starts and stops the micro-batcher of every model the router serves.</summary>
+    /// <summary>Starts (and warms up) and stops the micro-batcher of every model the router serves.</summary>
     sealed class BatcherHost(IModelRouter router) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             foreach (var model in router.Models)
+            {
                 await model.Batcher.StartAsync(cancellationToken);
+                model.WarmUp();
+            }
         }
 
         public Task StopAsync(CancellationToken cancellationToken) =>

@@ -86,7 +86,8 @@ internal static class PredictApi
     static async Task<Results<Ok<PredictResponse>, ProblemHttpResult>> Predict(HttpContext context, PredictionPipeline pipeline)
     {
         var headers = context.Request.Headers;
-        string requestId = headers[RequestIdHeader] is [{ Length: > 0 and <= MaxIdLength } given] ? given : context.TraceIdentifier;
+        // Generated when not given: ASP.NET Core's trace ids restart with the process, and the log keeps one row per id.
+        string requestId = headers[RequestIdHeader] is [{ Length: > 0 and <= MaxIdLength } given] ? given : context.TraceIdentifier = Guid.NewGuid().ToString("N");
         context.Response.Headers[RequestIdHeader] = requestId;
         var request = new PredictionRequest(requestId, headers[SourceHeader] is [{ Length: > 0 } source] ? source : null);
         if (request.SourceId?.Length > MaxIdLength)

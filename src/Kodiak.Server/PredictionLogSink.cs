@@ -109,6 +109,8 @@ internal sealed partial class PredictionLogSink : IPredictionSink, IDisposable, 
         }
 
         Interlocked.Add(ref _written, rows.Count);
+        foreach (var record in records)
+            record.Logged?.TrySetResult();
         if (Interlocked.Exchange(ref _failure, null) is { } recovered)
             LogRecovered(_logger, Log.Description, recovered.Since);
         await PruneAsync(cancellation);

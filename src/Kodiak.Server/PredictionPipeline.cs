@@ -44,7 +44,7 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
     /// <param name="request">The request, with the source id from the form when it came there.</param>
     /// <param name="image">The upload; it must not change until the off-path models are done.</param>
     /// <exception cref="ImageDecodeException">The image cannot be read.</exception>
-    /// <exception cref="OperationCanceledException">The server is stopping.</exception>
+    /// <exception cref="OperationCanceledException">The server is stopping, or (with <see cref="ServeOptions.LogBeforeAnswer"/>) the log lost the answer's row.</exception>
     public async Task<Prediction> PredictAsync(Admission admission, PredictionRequest request, ReadOnlyMemory<byte> image)
     {
         var answer = admission.Route.Answer;
@@ -66,9 +66,19 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         }
 
         string? sha = sinks.Any ? Convert.ToHexStringLower(SHA256.HashData(image.Span)) : null;
-        Record(admission, request, answer, result, sha, image);
+        var logged = Record(admission, request, answer, result, sha, image);
         foreach (var offPath in admission.Route.OffPath)
             _ = PredictOffPathAsync(admission, request, offPath, image, sha);
+        try
+        {
+            await logged;
+        }
+        catch (IOException e)
+        {
+            // Not answered, so that a proxy can retry it elsewhere: an answered prediction is always in the log.
+            throw new OperationCanceledException(e.Message, e);
+        }
+
         return result.Prediction;
     }
 
@@ -84,7 +94,8 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
 
         try
         {
-            Record(admission, request, routed, await slot.PredictAsync(image), sha, image);
+            // Only the answer waits for the log.
+            _ = Record(admission, request, routed, await slot.PredictAsync(image), sha, image);
         }
         catch (Exception e)
         {
@@ -92,7 +103,8 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         }
     }
 
-    void Record(Admission admission, PredictionRequest request, RoutedModel routed, PredictionWithFeatures result, string? sha, ReadOnlyMemory<byte> image)
+    /// <summary>Measures and logs the prediction and hands it to the sinks; the task is <see cref="PredictionSinkWriter.Write"/>'s.</summary>
+    Task Record(Admission admission, PredictionRequest request, RoutedModel routed, PredictionWithFeatures result, string? sha, ReadOnlyMemory<byte> image)
     {
         var model = routed.Model;
         var prediction = result.Prediction;
@@ -100,8 +112,8 @@ internal sealed partial class PredictionPipeline(IModelRouter router, Prediction
         metrics.Predicted(model.Name, routed.Role, prediction.Label, latency, prediction.OutOfDomain);
         LogPredicted(logger, request.RequestId, model.Name, routed.Role, prediction.Label, latency.TotalMilliseconds);
         if (sha is null)
-            return;
-        sinks.Write(new PredictionRecord(request.RequestId, admission.Time, model.Name, model.Sha256, routed.Role, prediction.Label,
+            return Task.CompletedTask;
+        return sinks.Write(new PredictionRecord(request.RequestId, admission.Time, model.Name, model.Sha256, routed.Role, prediction.Label,
             Probabilities(model, prediction), result.Features.Count > 0 ? result.Features : null, latency, request.SourceId, sha,
             prediction.OutOfDomainScore, prediction.OutOfDomain)
         {

@@ -1,7 +1,7 @@
 namespace Kodiak.Server;
 
 /// <summary>One prediction as the sinks receive it: one per model that predicted a request (the answer and each off-path model).</summary>
-/// <param name="RequestId">The request's id (its <c>X-Request-Id</c>, else ASP.NET Core's trace identifier); the answer carries it too.</param>
+/// <param name="RequestId">The request's id (its <c>X-Request-Id</c>, else a generated one, also the request's trace identifier); the answer carries it too.</param>
 /// <param name="Time">When the request was admitted.</param>
 /// <param name="ModelId">The model's name (<see cref="ServedModel.Name"/>).</param>
 /// <param name="ModelVersion">The SHA-256 of the model's ONNX (<see cref="ServedModel.Sha256"/>).</param>
@@ -31,4 +31,10 @@ public sealed record PredictionRecord(
 {
     /// <summary>The uploaded bytes, only for a sink whose <see cref="IPredictionSink.WantsImage"/> is true; else empty.</summary>
     public ReadOnlyMemory<byte> Image { get; init; }
+
+    /// <summary>
+    /// Completed by the prediction log's sink once the row is committed (faulted when it is lost), when the answer waits
+    /// for it (<see cref="ServeOptions.LogBeforeAnswer"/>); else null.
+    /// </summary>
+    internal TaskCompletionSource? Logged { get; init; }
 }

@@ -20,8 +20,16 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
     readonly CancellationTokenSource _stopping = new();
     Task[] _pumps = [];
 
-    public PredictionSinkWriter(IEnumerable<IPredictionSink> sinks, int capacity, KodiakMetrics metrics, ILogger<PredictionSinkWriter> logger)
+    readonly bool _answerAfterLog;
+
+    /// <param name="sinks">The sinks to feed.</param>
+    /// <param name="capacity">Most records waiting for each sink.</param>
+    /// <param name="answerAfterLog">Whether <see cref="Write"/>'s task waits for the prediction log's commit (<see cref="ServeOptions.LogBeforeAnswer"/>).</param>
+    /// <param name="metrics">Where drops are counted.</param>
+    /// <param name="logger">Where drops are logged.</param>
+    public PredictionSinkWriter(IEnumerable<IPredictionSink> sinks, int capacity, bool answerAfterLog, KodiakMetrics metrics, ILogger<PredictionSinkWriter> logger)
     {
+        _answerAfterLog = answerAfterLog;
         _lanes = [.. sinks.Select(sink => new Lane(sink, Channel.CreateBounded<PredictionRecord>(
             new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait })))];
         _metrics = metrics;
@@ -42,15 +50,29 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
     /// <summary>Each sink's counts so far.</summary>
     public IReadOnlyList<SinkStatus> Status => [.. _lanes.Select(l => l.Status)];
 
-    /// <summary>Queues the record for every sink (without features or image for those that do not want them); never waits.</summary>
-    public void Write(PredictionRecord record)
+    /// <summary>
+    /// Queues the record for every sink (without features or image for those that do not want them); never waits. The
+    /// task completes at once, or with <see cref="ServeOptions.LogBeforeAnswer"/> once the prediction log has committed
+    /// the record (faulted when it was lost).
+    /// </summary>
+    public Task Write(PredictionRecord record)
     {
+        var logged = Task.CompletedTask;
         foreach (var lane in _lanes)
         {
             var own = lane.Sink.WantsFeatures ? record : record with { Features = null };
-            if (!lane.Queue.Writer.TryWrite(lane.Sink.WantsImage ? own : own with { Image = default }))
-                Drop(lane, DropReason.QueueFull, 1, null);
+            own = lane.Sink.WantsImage ? own : own with { Image = default };
+            if (_answerAfterLog && lane.Sink is PredictionLogSink)
+            {
+                own = own with { Logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+                logged = own.Logged.Task;
+            }
+
+            if (!lane.Queue.Writer.TryWrite(own))
+                Drop(lane, DropReason.QueueFull, [own], null);
         }
+
+        return logged;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -92,15 +114,18 @@ internal sealed partial class PredictionSinkWriter : IHostedService, IDisposable
             }
             catch (Exception e)
             {
-                Drop(lane, DropReason.SinkFailed, batch.Count, e);
+                Drop(lane, DropReason.SinkFailed, batch, e);
             }
 
             batch.Clear();
         }
     }
 
-    void Drop(Lane lane, string reason, int records, Exception? error)
+    void Drop(Lane lane, string reason, IReadOnlyList<PredictionRecord> lost, Exception? error)
     {
+        int records = lost.Count;
+        foreach (var record in lost)
+            record.Logged?.TrySetException(new IOException($"The prediction sink {lane.Sink.Name} lost the record ({reason}).", error));
         _metrics.Dropped(lane.Sink.Name, reason, records);
         if (error is not null)
         {

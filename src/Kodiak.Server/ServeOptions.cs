@@ -39,6 +39,13 @@ public sealed class ServeOptions
     /// </summary>
     public int SinkQueueCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// How long a stop (SIGTERM, Ctrl+C) may take, 25 s: the server stops accepting at once, requests in flight are
+    /// answered, then the queued prediction records are written; whatever is left when the time is over is cancelled (and
+    /// counted). Under Kubernetes' default 30 s grace period with a 5 s <c>preStop</c> pause.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
     /// <summary>Threads ONNX Runtime uses inside one batch; null: one per core.</summary>
     public int? IntraOpThreads { get; set; }
 
@@ -54,6 +61,13 @@ public sealed class ServeOptions
     /// </summary>
     public string? Log { get; set; }
 
+    /// <summary>
+    /// Whether an answer waits until its prediction log row is committed (<c>--log-before-answer</c>), so that a replica
+    /// killed at any moment has logged every prediction it answered; each answer waits for the log's next write (about
+    /// 200 ms more), and one the log lost is answered 503 (a proxy retries it on another replica). Needs <see cref="Log"/>.
+    /// </summary>
+    public bool LogBeforeAnswer { get; set; }
+
     /// <summary>Days the prediction log keeps its rows (<c>--log-days</c>); older ones are deleted. Null: kept for ever.</summary>
     public int? LogDays { get; set; }
 
@@ -68,6 +82,12 @@ public sealed class ServeOptions
 
     /// <summary>The share of answers queued at random (<c>--review-sample</c>, 0.01): the manual process in parallel.</summary>
     public double ReviewSample { get; set; } = 0.01;
+
+    /// <summary>
+    /// The admin token of the monitor, review and rollout endpoints; null: a random one per process. Replicas behind one
+    /// address need the same one (kodiak-serve reads it from the <c>AdminToken</c> environment variable, e.g. a Kubernetes Secret).
+    /// </summary>
+    public string? AdminToken { get; set; }
 
     /// <summary>Where the monitor POSTs each new alarm as JSON (<c>--alert-webhook URL</c>), or null.</summary>
     public Uri? AlertWebhook { get; set; }
@@ -98,6 +118,7 @@ public sealed class ServeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchWait, TimeSpan.Zero, nameof(MaxBatchWait));
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ShutdownTimeout, TimeSpan.Zero, nameof(ShutdownTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(SinkQueueCapacity, 1, nameof(SinkQueueCapacity));
         if (IntraOpThreads is int threads)
             ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(IntraOpThreads));
@@ -115,7 +136,7 @@ public sealed class ServeOptions
             throw new ArgumentException("--canary-percent and --canary-sources work with a canary: give --canary CANDIDATE.kodiak too.", nameof(Canary));
         if (Canary is not null)
             CanarySplit.Of(CanaryPercent, CanarySources);
-        if (Log is null && (LogDays is not null || KeepImages is not null))
-            throw new ArgumentException("--log-days and --keep-images work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
+        if (Log is null && (LogDays is not null || KeepImages is not null || LogBeforeAnswer))
+            throw new ArgumentException("--log-days, --keep-images and --log-before-answer work with the prediction log: give --log FILE.db or --log \"Host=…;Database=…\" too.", nameof(Log));
     }
 }

@@ -1,6 +1,7 @@
 using Kodiak.AspNetCore;
 using Kodiak.Bundle;
 using Kodiak.Inference;
+using Kodiak.Vision;
 using Kodiak.Vision.Codecs;
 
 namespace Kodiak.Server;
@@ -62,6 +63,22 @@ public sealed class ServedModel : IDisposable
 
     /// <summary>This model's micro-batcher (one per served model, so models never share a batch).</summary>
     internal PredictionBatcher Batcher { get; }
+
+    /// <summary>True once <see cref="WarmUp"/> has run: <c>/readyz</c> waits for it.</summary>
+    internal bool Warm => Volatile.Read(ref _warm);
+
+    bool _warm;
+
+    /// <summary>
+    /// Predicts one blank image of the model's input size, off the batcher and the metrics, so that ONNX Runtime's first
+    /// run (its allocations and kernel choices, much slower than the next) is not a user's request.
+    /// </summary>
+    internal void WarmUp()
+    {
+        var input = Predictor.Manifest.Input;
+        Predictor.Predict(ImageSource.FromBytes(ImageEncoder.Encode(new RgbImage(input.Width, input.Height), ImageFormat.Png)));
+        Volatile.Write(ref _warm, true);
+    }
 
     /// <summary>Frees the batcher and the ONNX session.</summary>
     public void Dispose()

@@ -25,13 +25,15 @@ internal static class ServingHealth
     sealed record HealthEntry(string Status, string? Description, IReadOnlyDictionary<string, object> Data);
 }
 
-/// <summary>Ready when the primary model's batcher runs and has room for one more request.</summary>
+/// <summary>Ready when the primary model is warmed up and its batcher runs and has room for one more request.</summary>
 internal sealed class ModelReadinessCheck(IModelRouter router) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var model = router.Models[0];
-        return Task.FromResult(model.Batcher.Readiness(model.Name, $"{model.Name} {model.Version} is ready."));
+        // A model is ready once its warm-up prediction has run (the first real request would otherwise pay for it).
+        return Task.FromResult(model.Warm ? model.Batcher.Readiness(model.Name, $"{model.Name} {model.Version} is ready.")
+            : HealthCheckResult.Unhealthy($"{model.Name} is warming up."));
     }
 }
 

@@ -117,6 +117,11 @@ public abstract class PredictionLogContract
             $"""
             INSERT INTO predictions (time_us, request_id, model_id, model_version, role, label, probabilities, latency_ms, source_id, image_sha256)
             VALUES ({T0.ToUnixTimeMilliseconds() * 1000}, 'old', 'bears', 'v1', 'primary', 'teddy', '{"{"}"teddy":0.9,"grizzly":0.1{"}"}', 7.5, NULL, 'ff')
+            """,
+            // The same id again, as trace ids that restarted with the process gave it: kept, under an id made unique.
+            $"""
+            INSERT INTO predictions (time_us, request_id, model_id, model_version, role, label, probabilities, latency_ms, source_id, image_sha256)
+            VALUES ({T0.ToUnixTimeMilliseconds() * 1000}, 'old', 'bears', 'v1', 'primary', 'grizzly', '{"{"}"teddy":0.2,"grizzly":0.8{"}"}', 8.5, NULL, 'ee')
             """);
 
         await using var log = PredictionLog.Open(location);
@@ -124,9 +129,25 @@ public abstract class PredictionLogContract
         var rows = await log.ReadAsync(T0, T0.AddMinutes(1)).ToListAsync();
 
         Assert.Equal(SqlPredictionLog.SchemaVersion, Scalar(location, "SELECT version FROM kodiak_log_schema"));
-        Assert.Equal(["old", "new"], rows.Select(r => r.RequestId));
+        Assert.Equal(["old", "old#2", "new"], rows.Select(r => r.RequestId));
         Assert.Equal(("teddy", 0.9f, (double?)null, (bool?)null, 7.5), (rows[0].Label, rows[0].Confidence, rows[0].OutOfDomainScore, rows[0].OutOfDomain, rows[0].LatencyMs));
-        Assert.Equal((2.5, true), (rows[1].OutOfDomainScore, rows[1].OutOfDomain));
+        Assert.Equal(("grizzly", 8.5), (rows[1].Label, rows[1].LatencyMs));
+        Assert.Equal((2.5, true), (rows[2].OutOfDomainScore, rows[2].OutOfDomain));
+    }
+
+    [Fact]
+    public async Task A_request_id_is_logged_once_per_role_however_often_it_is_written()
+    {
+        await using var log = PredictionLog.Open(NewLocation());
+        await log.WriteAsync([Row(T0, "a"), Row(T0, "b")]);
+        // A retrying proxy sent "a" to a second replica, which logs it again, in a batch with a new request and a repeat of its own.
+        await log.WriteAsync([Row(T0.AddSeconds(1), "a", model: "cats"), Row(T0.AddSeconds(1), "c"), Row(T0.AddSeconds(1), "c"),
+            Row(T0.AddSeconds(1), "a") with { Role = "shadow" }]);
+
+        var rows = await log.ReadAsync(T0, T0.AddMinutes(1)).ToListAsync();
+
+        Assert.Equal([("a", "primary", "bears"), ("b", "primary", "bears"), ("c", "primary", "bears"), ("a", "shadow", "bears")],
+            rows.Select(r => (r.RequestId, r.Role, r.ModelId)));
     }
 
     [Fact]

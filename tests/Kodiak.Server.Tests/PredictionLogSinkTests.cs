@@ -88,6 +88,43 @@ public sealed class PredictionLogSinkTests(ServerFixture server, PostgresCluster
         Assert.True(rows.Zip(rows.Skip(1)).All(p => p.First.Time <= p.Second.Time));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task With_log_before_answer_each_answered_prediction_is_in_the_log_when_its_answer_arrives(string kind)
+    {
+        string log = NewLog(kind);
+        var (app, client) = await StartAsync(log, o => o.LogBeforeAnswer = true);
+        var images = Images();
+        try
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                using var response = await PostAsync(client, images[i % images.Length], $"request-{i}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                string label = (await Json(response)).GetProperty("label").GetString()!;
+
+                // Read while the server still runs: the row was committed before the answer left.
+                var row = Assert.Single(await RowsAsync(log), r => r.RequestId == $"request-{i}");
+                Assert.Equal(label, row.Label);
+            }
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Log_before_answer_without_a_log_is_refused_naming_the_option()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ServeOptions { Model = server.Sample.Bundle, LogBeforeAnswer = true }.Validate());
+
+        Assert.Contains("--log-before-answer", error.Message);
+    }
+
     [Fact]
     public async Task While_PostgreSQL_is_down_predictions_answer_healthz_is_degraded_and_the_rows_are_written_when_it_returns()
     {

@@ -27,6 +27,7 @@ internal static class ServeCommand
         var log = new Option<string?>("--log") { Description = "Log every prediction to a SQLite file (FILE.db) or a PostgreSQL database (\"Host=…;Database=…;Username=…\")." };
         var logDays = new Option<int?>("--log-days") { Description = "Delete logged predictions older than N days (needs --log)." }
             .Must(n => n is null or >= 1, "must be at least 1");
+        var logBeforeAnswer = new Option<bool>("--log-before-answer") { Description = "Answer only once the prediction is in the log, so a killed server has logged all it answered (needs --log)." };
         var keepImages = new Option<string?>("--keep-images") { Description = "Keep each uploaded image in this folder, named by its SHA-256; the log row names the file (needs --log)." };
         var review = new Option<bool>("--review") { Description = "Queue answers for review at /review: out of domain, below --review-below, or in the --review-sample (needs --log)." };
         var reviewBelow = new Option<double?>("--review-below") { Description = "Queue answers less confident than this for review, e.g. 0.6 (turns --review on)." }
@@ -47,7 +48,7 @@ internal static class ServeCommand
         var precision = PredictCommand.Precision();
         var command = new Command("serve", "Serve the web app and JSON API (POST /api/predict) for an exported model, until Ctrl+C.")
         {
-            model, precision, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, keepImages, alertWebhook, review, reviewBelow, reviewSample, shadow, canary, canaryPercent, canarySources,
+            model, precision, urls, maxBatch, maxWait, queue, maxUpload, uploadTimeout, log, logDays, logBeforeAnswer, keepImages, alertWebhook, review, reviewBelow, reviewSample, shadow, canary, canaryPercent, canarySources,
         };
         command.SetAction((parse, cancellation) => Serve(terminal, new ServeOptions
         {
@@ -60,6 +61,7 @@ internal static class ServeCommand
             UploadTimeout = TimeSpan.FromSeconds(parse.GetValue(uploadTimeout)),
             Log = parse.GetValue(log),
             LogDays = parse.GetValue(logDays),
+            LogBeforeAnswer = parse.GetValue(logBeforeAnswer),
             KeepImages = parse.GetValue(keepImages),
             AlertWebhook = parse.GetValue(alertWebhook),
             Review = parse.GetValue(review) || parse.GetValue(reviewBelow) is not null || parse.GetResult(reviewSample) is { Implicit: false },
