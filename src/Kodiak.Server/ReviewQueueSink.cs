@@ -13,13 +13,18 @@ internal sealed class ReviewQueueSink : IPredictionSink, IDisposable, IAsyncDisp
     public const string SinkName = "review-queue";
 
     readonly ReviewRules _rules;
+    readonly bool _owned;
 
-    /// <summary>Opens the queue in <see cref="ServeOptions.Log"/>.</summary>
+    /// <summary>Uses <paramref name="log"/>'s queue when that log keeps one (Kodiak's SQL logs do), else opens the queue in <see cref="ServeOptions.Log"/>.</summary>
+    /// <param name="options">The review rules and the log.</param>
+    /// <param name="random">The sample's draw.</param>
+    /// <param name="log">The prediction log the server has opened already, or null: one database opened and migrated once, not twice.</param>
     /// <exception cref="ArgumentException">The log cannot be opened; the message names the option.</exception>
-    public ReviewQueueSink(ServeOptions options, Random random)
+    public ReviewQueueSink(ServeOptions options, Random random, IPredictionLog? log = null)
     {
         _rules = new ReviewRules(options.ReviewBelow, options.ReviewSample, random);
-        Queue = PredictionLogSink.OpenLog(options, PredictionLog.OpenReviewQueue, "the review queue");
+        _owned = log is not IReviewQueue;
+        Queue = log as IReviewQueue ?? PredictionLogSink.OpenLog(options, PredictionLog.OpenReviewQueue, "the review queue");
     }
 
     public string Name => SinkName;
@@ -48,7 +53,12 @@ internal sealed class ReviewQueueSink : IPredictionSink, IDisposable, IAsyncDisp
         await Queue.AddAsync(items, cancellation);
     }
 
-    public void Dispose() => Queue.Dispose();
+    // A shared log is the log sink's to close.
+    public void Dispose()
+    {
+        if (_owned)
+            Queue.Dispose();
+    }
 
-    public ValueTask DisposeAsync() => Queue.DisposeAsync();
+    public ValueTask DisposeAsync() => _owned ? Queue.DisposeAsync() : ValueTask.CompletedTask;
 }

@@ -23,7 +23,8 @@ public static class ReviewServing
     public static IServiceCollection AddReviewQueue(this IServiceCollection services)
     {
         services.TryAddSingleton(Random.Shared);
-        services.AddSingleton(provider => new ReviewQueueSink(provider.GetRequiredService<IOptions<ServeOptions>>().Value, provider.GetRequiredService<Random>()));
+        services.AddSingleton(provider => new ReviewQueueSink(provider.GetRequiredService<IOptions<ServeOptions>>().Value, provider.GetRequiredService<Random>(),
+            provider.GetService<PredictionLogSink>()?.Log));
         services.AddSingleton<IPredictionSink>(provider => provider.GetRequiredService<ReviewQueueSink>());
         services.AddSingleton(provider => provider.GetRequiredService<ReviewQueueSink>().Queue);
         AdminTokenMiddleware.TryAddAdminToken(services);
