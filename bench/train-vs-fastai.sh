@@ -13,14 +13,15 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/kodiak-vs-fastai.XXXXXX")
 dotnet build -c Release src/Kodiak.Cli >/dev/null
 KODIAK=$(realpath src/Kodiak.Cli/bin/Release/net10.0/kodiak)
 json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
-timed() { local start end; start=$(date +%s.%N); "$@"; end=$(date +%s.%N); echo "$end - $start" | bc; }
+# timed LOG COMMAND...: runs COMMAND with its output in LOG, prints its wall seconds.
+timed() { local log=$1 start end; shift; start=$(date +%s.%N); "$@" >"$log" 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc; }
 rows=()
 for pair in $SIZES; do
   size=${pair%%:*}; epochs=${pair##*:}
   for precision in bf16 fp32; do
     for seed in 1 2 3; do
       run="$OUT/kodiak-$size-$precision-$seed"
-      secs=$(timed "$KODIAK" train "$DATA" --size "$size" --epochs "$epochs" --seed "$seed" --precision "$precision" --out "$run" >"$run.log" 2>&1)
+      secs=$(timed "$run.log" "$KODIAK" train "$DATA" --size "$size" --epochs "$epochs" --seed "$seed" --precision "$precision" --out "$run")
       err=$(json "$run/report/metrics.json" error_rate)
       rows+=("$size kodiak-$precision $seed $secs $err")
       echo "size $size kodiak $precision seed $seed: ${secs}s error $err" >&2
@@ -31,7 +32,7 @@ for pair in $SIZES; do
   /usr/bin/python3 -c "import json,sys,zipfile; print('\n'.join(json.load(zipfile.ZipFile(sys.argv[1]).open('kodiak.json'))['training']['validItems']))" \
     "$OUT/kodiak-$size-bf16-1/model.kodiak" >"$valid"
   run="$OUT/fastai-$size"
-  secs=$(timed /usr/bin/python3 "$PEER/fastai_train.py" "$DATA" --size "$size" --epochs "$epochs" --valid-list "$valid" --out "$run" >"$run.log" 2>&1)
+  secs=$(timed "$run.log" /usr/bin/python3 "$PEER/fastai_train.py" "$DATA" --size "$size" --epochs "$epochs" --valid-list "$valid" --out "$run")
   err=$(json "$run/metrics.json" error_rate)
   rows+=("$size fastai - $secs $err")
   echo "size $size fastai: ${secs}s error $err" >&2
