@@ -12,9 +12,6 @@ namespace Kodiak.Server;
 /// </summary>
 internal static class OnDeviceApi
 {
-    /// <summary>The variant the page prefers: about a quarter of fp32's download, when the bundle has it.</summary>
-    public const string PreferredVariant = "int8";
-
     /// <summary>ONNX Runtime Web's files the page loads (vendored into <c>wwwroot/ort/</c> by the build), with its licence.</summary>
     public static readonly string[] RuntimeFiles = ["ort/ort.wasm.bundle.min.mjs", "ort/ort-wasm-simd-threaded.wasm", "ort/LICENSE.txt"];
 
@@ -31,9 +28,9 @@ internal static class OnDeviceApi
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    /// <summary>The variant served to the page: <see cref="PreferredVariant"/> when the bundle has it, else fp32.</summary>
+    /// <summary>The variant served to the page: <see cref="ModelBundle.Int8Variant"/> when the bundle has it, else fp32.</summary>
     internal static string VariantOf(BundleManifest manifest) =>
-        manifest.Variants.ContainsKey(PreferredVariant) ? PreferredVariant : ModelBundle.DefaultVariant;
+        manifest.Variants.ContainsKey(ModelBundle.Int8Variant) ? ModelBundle.Int8Variant : ModelBundle.DefaultVariant;
 
     static Ok<OnDeviceModel> Describe(ServedModel model)
     {

@@ -51,12 +51,12 @@ public sealed class OnDeviceApiTests(ServerFixture server)
         using var temp = new TempFolder();
         var sample = ModelBundle.Open(server.Sample.Bundle);
         byte[] fp32 = sample.ReadOnnxModel();
-        // The server predicts with fp32 only, so the int8 entry's bytes need only be told apart from it.
+        // The server is told to predict with fp32, so the int8 entry's bytes need only be told apart from it.
         byte[] int8 = [.. fp32, 0];
         string path = Path.Combine(temp.Path, "with-int8.kodiak");
-        ModelBundle.Write(path, sample.Manifest, fp32, new Dictionary<string, ReadOnlyMemory<byte>> { ["model.int8.onnx"] = int8 },
-            new Dictionary<string, string> { [OnDeviceApi.PreferredVariant] = "model.int8.onnx" });
-        await using var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"], new ServeOptions { Model = path });
+        ModelBundle.Write(path, sample.Manifest, fp32, new Dictionary<string, ReadOnlyMemory<byte>> { [ModelBundle.Int8Entry] = int8 },
+            new Dictionary<string, string> { [ModelBundle.Int8Variant] = ModelBundle.Int8Entry });
+        await using var app = KodiakServer.Build(["--urls", "http://127.0.0.1:0"], new ServeOptions { Model = path, Precision = "fp32" });
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 

@@ -129,7 +129,8 @@ public sealed class FakeWeb : IAsyncDisposable
         string folder = AppContext.BaseDirectory;
         while (!Directory.Exists(Path.Combine(folder, "samples", "clipart")))
             folder = Path.GetDirectoryName(folder) ?? throw new DirectoryNotFoundException("samples/clipart not found above " + AppContext.BaseDirectory);
-        return ImageFiles.Get(Path.Combine(folder, "samples", "clipart")).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        // The sample has a few names in two class folders (clipart3 keeps the source's names); the fake serves the first.
+        return ImageFiles.Get(Path.Combine(folder, "samples", "clipart")).DistinctBy(Path.GetFileName).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
     }
 
     async Task HandleAsync(HttpContext context)

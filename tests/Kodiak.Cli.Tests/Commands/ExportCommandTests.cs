@@ -20,7 +20,7 @@ public sealed class ExportCommandTests(TrainedSampleFixture fixture)
     {
         string path = CopyOfBundle();
 
-        var (code, stdout, error) = await CliRunner.RunAsync("export", "--int8", path);
+        var (code, stdout, error) = await CliRunner.RunAsync("export", "--int8", path, "--data", fixture.Data);
 
         Assert.True(code == 0, stdout + error);
         var bundle = ModelBundle.Open(path);
@@ -76,7 +76,7 @@ public sealed class ExportCommandTests(TrainedSampleFixture fixture)
     public async Task Serve_runs_int8_when_the_bundle_has_it_fp32_when_asked_and_says_which()
     {
         string path = CopyOfBundle();
-        Assert.Equal(0, (await CliRunner.RunAsync("export", "--int8", path)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync("export", "--int8", path, "--data", fixture.Data)).ExitCode);
 
         Assert.Equal("int8", await ServedPrecision(path));
         Assert.Equal("fp32", await ServedPrecision(path, "--precision", "fp32"));

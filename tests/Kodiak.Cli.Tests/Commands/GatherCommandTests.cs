@@ -14,7 +14,8 @@ public sealed class GatherCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _web = await FakeWeb.StartAsync();
-        var names = _web.Images.Keys.Order(StringComparer.Ordinal).ToList();
+        // Every 40th name: neighbours in the sample can be variants of one drawing, which the downloader keeps only once.
+        var names = _web.Images.Keys.Order(StringComparer.Ordinal).Where((_, i) => i % 40 == 0).ToList();
         _web.Results["grizzly bear"] = [.. names.Take(4).Select(_web.Image), _web.Hostile("missing.jpg")];
         _web.Results["black bear"] = [.. names.Skip(4).Take(3).Select(_web.Image), _web.Hostile("copy/" + names[0])];
     }
@@ -62,7 +63,7 @@ public sealed class GatherCommandTests : IAsyncLifetime
         var (againCode, again, _) = await CliRunner.RunAsync(args);
 
         Assert.Equal((0, 0), (code, againCode));
-        Assert.Equal(4, ImageFiles.Get(Path.Combine(Out, "grizzly")).Count);
+        Assert.True(ImageFiles.Get(Path.Combine(Out, "grizzly")).Count == 4, output);
         Assert.Equal(3, ImageFiles.Get(Path.Combine(Out, "black")).Count);
         var black = ImageDownloader.ReadManifest(Path.Combine(Out, "black"));
         Assert.Equal("same image as grizzly/00000001.jpg", black.Single(e => e.Status == DownloadStatus.Duplicate).Reason);

@@ -1,5 +1,4 @@
 using Kodiak.Testing;
-using Kodiak.Training.Learn;
 using Kodiak.Training.Models;
 using Kodiak.Training.Optimisation;
 using static TorchSharp.torch;
