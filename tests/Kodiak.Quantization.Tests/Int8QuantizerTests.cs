@@ -8,6 +8,7 @@ namespace Kodiak.Quantization.Tests;
 [Collection(TrainedSampleFixture.Collection)]
 public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
 {
+    // Each test names the data folder: the cached sample bundle records the folder of the process that trained it first.
     string CopyOfBundle()
     {
         string path = Path.Combine(sample.Temp, $"{Guid.NewGuid():N}.kodiak");
@@ -19,7 +20,7 @@ public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
     public void Int8_model_agrees_with_fp32_on_the_validation_images()
     {
         string path = CopyOfBundle();
-        var report = Int8Quantizer.AddInt8(path);
+        var report = Int8Quantizer.AddInt8(path, sample.Data);
 
         Assert.Equal(sample.Validation.Paths.Count, report.ValidationImages);
         Assert.True(report.LabelAgreement >= 0.99, $"labels agree on {report.LabelAgreement:P1}");
@@ -35,7 +36,7 @@ public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
         var before = ModelBundle.Open(path);
         byte[] fp32 = before.ReadOnnxModel();
 
-        var report = Int8Quantizer.AddInt8(path);
+        var report = Int8Quantizer.AddInt8(path, sample.Data);
 
         var after = ModelBundle.Open(path);
         Assert.Equal(fp32, after.ReadOnnxModel());
@@ -57,7 +58,7 @@ public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
     public void Int8_model_is_a_third_of_the_size_and_gives_the_same_outputs()
     {
         string path = CopyOfBundle();
-        Int8Quantizer.AddInt8(path);
+        Int8Quantizer.AddInt8(path, sample.Data);
         var bundle = ModelBundle.Open(path);
         byte[] int8 = bundle.ReadOnnxModel(ModelBundle.Int8Variant);
 
@@ -71,7 +72,7 @@ public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
     public void Onnx_runtime_runs_every_int8_convolution_as_qlinearconv()
     {
         string path = CopyOfBundle();
-        Int8Quantizer.AddInt8(path, calibrationImages: 16);
+        Int8Quantizer.AddInt8(path, sample.Data, calibrationImages: 16);
         string optimized = Path.Combine(sample.Temp, $"{Guid.NewGuid():N}.onnx");
 
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimized })
@@ -90,8 +91,8 @@ public sealed class Int8QuantizerTests(TrainedSampleFixture sample)
     public void A_second_run_replaces_the_int8_model()
     {
         string path = CopyOfBundle();
-        Int8Quantizer.AddInt8(path);
-        var report = Int8Quantizer.AddInt8(path, calibrationImages: 8);
+        Int8Quantizer.AddInt8(path, sample.Data);
+        var report = Int8Quantizer.AddInt8(path, sample.Data, calibrationImages: 8);
 
         var bundle = ModelBundle.Open(path);
         Assert.Equal(8, report.CalibrationImages);
