@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+
 namespace Kodiak.Bench;
 
 /// <summary>The command line the serving benchmarks share: <c>MODEL [--images FOLDER] [--seconds S] [--precision int8|fp32]</c>.</summary>
@@ -7,6 +9,18 @@ namespace Kodiak.Bench;
 /// <param name="Precision">The model variant served; null: the server's default (int8 when the bundle has it).</param>
 internal sealed record ServeArgs(string Model, string Folder, double Seconds, string? Precision = null)
 {
+    /// <summary>Ends a serve benchmark's run: its clients, then its servers (stopped so their batchers drain).</summary>
+    public static async Task StopAsync(IEnumerable<WebApplication> apps, IEnumerable<HttpClient> clients)
+    {
+        foreach (var client in clients)
+            client.Dispose();
+        foreach (var app in apps)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
     /// <summary>The arguments, or null after saying on stderr what is wrong.</summary>
     /// <param name="command">The benchmark's name, for messages.</param>
     /// <param name="args">Its arguments.</param>

@@ -89,13 +89,7 @@ internal static class ServeBenchmark
             }
         }
 
-        foreach (var client in clients)
-            client.Dispose();
-        foreach (var app in apps)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
+        await ServeArgs.StopAsync(apps, clients);
 
         Console.WriteLine();
         Console.WriteLine("| concurrency | batching | requests/s | p50 ms | p95 ms |");

@@ -75,13 +75,7 @@ internal static class ServeLogBenchmark
         long written = sinks.GetProperty("prediction-log.written").GetInt64();
         long queued = sinks.GetProperty("prediction-log.queued").GetInt64();
         long dropped = sinks.GetProperty("prediction-log.queueFull").GetInt64() + sinks.GetProperty("prediction-log.failed").GetInt64();
-        foreach (var client in clients)
-            client.Dispose();
-        foreach (var app in apps)
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
+        await ServeArgs.StopAsync(apps, clients);
 
         Console.WriteLine();
         Console.WriteLine("| concurrency | log | requests/s | p50 ms | p95 ms |");
